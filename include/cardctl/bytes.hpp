@@ -1,0 +1,60 @@
+// Layer 1: byte buffers, hex, and a buffer for secrets that wipes itself.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cardctl {
+
+using Bytes = std::vector<std::uint8_t>;
+using ByteView = std::span<const std::uint8_t>;
+
+/// Wipes memory with OPENSSL_cleanse so the compiler cannot drop the write.
+void secure_wipe(void* data, std::size_t size) noexcept;
+
+/// Allocator that wipes every block it frees (Botan's zeroizing allocator idea).
+template <class T>
+struct WipingAllocator {
+  using value_type = T;
+  WipingAllocator() noexcept = default;
+  template <class U>
+  WipingAllocator(const WipingAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    secure_wipe(p, n * sizeof(T));
+    std::allocator<T>{}.deallocate(p, n);
+  }
+  template <class U>
+  bool operator==(const WipingAllocator<U>&) const noexcept { return true; }
+};
+
+/// Bytes that are wiped when freed, resized or reallocated.
+using SecureBytes = std::vector<std::uint8_t, WipingAllocator<std::uint8_t>>;
+/// A std::string that is wiped when freed (for typed-in secrets).
+using SecureString = std::basic_string<char, std::char_traits<char>, WipingAllocator<char>>;
+
+/// Lower-case hex, no separators.
+std::string to_hex(ByteView data);
+/// Upper-case hex, no separators.
+std::string to_hex_upper(ByteView data);
+/// Parses hex; spaces, tabs, ':' and '-' are ignored. Throws Error(usage) on a bad digit or odd length.
+Bytes from_hex(std::string_view text);
+
+inline ByteView view(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+inline Bytes to_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
+inline SecureBytes to_secure(ByteView v) { return SecureBytes(v.begin(), v.end()); }
+inline Bytes concat(std::initializer_list<ByteView> parts) {
+  Bytes out;
+  for (auto p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+}  // namespace cardctl

@@ -1,0 +1,86 @@
+// Layer 5: the transport. One I/O method (transmit raw bytes -> data + status word, no throwing on
+// non-9000), plus transaction and disconnect control (STYLE.md 2). Implementations: PC/SC (pcsc.hpp),
+// the in-process reference card (sim_transport.hpp), and a scripted fake for unit tests (tests only).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cardctl/apdu.hpp"
+#include "cardctl/bytes.hpp"
+
+namespace cardctl::transport {
+
+enum class ShareMode { shared, exclusive };
+/// What happens to the card when a connection or transaction ends (SCARD_LEAVE_CARD / SCARD_RESET_CARD).
+enum class Disposition { leave, reset };
+
+struct ReaderInfo {
+  std::string name;
+  bool card_present = false;
+  Bytes atr;  // empty when no card
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  /// Sends one raw C-APDU, returns the raw R-APDU split into data and status word. Throws Error(card_removed)
+  /// naming the reader when the card has gone, Error(transport) on other reader failures.
+  virtual apdu::Response transmit(ByteView command) = 0;
+  virtual void begin_transaction() = 0;
+  virtual void end_transaction(Disposition disposition) = 0;
+  /// Idempotent; the destructor disconnects with Disposition::reset if not done before.
+  virtual void disconnect(Disposition disposition) = 0;
+  virtual const std::string& reader() const = 0;
+  virtual Bytes atr() const = 0;
+  /// Whether extended-length APDUs may be sent (false for PC/SC readers unless known).
+  virtual bool extended_length() const { return false; }
+};
+
+/// RAII transaction: begin on construction, end (leave) on destruction.
+class Transaction {
+ public:
+  explicit Transaction(Connection& c, Disposition on_end = Disposition::leave) : c_(&c), on_end_(on_end) {
+    c_->begin_transaction();
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction() {
+    try {
+      if (c_ != nullptr) c_->end_transaction(on_end_);
+    } catch (...) {
+    }
+  }
+  void set_disposition(Disposition d) { on_end_ = d; }
+
+ private:
+  Connection* c_;
+  Disposition on_end_;
+};
+
+class ReaderSystem {
+ public:
+  virtual ~ReaderSystem() = default;
+  virtual std::vector<ReaderInfo> list_readers() = 0;
+  virtual std::unique_ptr<Connection> connect(const std::string& reader, ShareMode mode) = 0;
+};
+
+/// DESIGN.md §7 reader matching: a plain pattern matches reader names containing it (case-insensitive);
+/// "@NAME" matches exactly. Returns the matching readers in order.
+std::vector<ReaderInfo> match_readers(const std::vector<ReaderInfo>& readers, std::string_view pattern);
+
+/// True for "sim:PATH" reader specs.
+bool is_sim_spec(std::string_view spec);
+
+/// Opens a connection for a reader spec: "sim:PATH" -> the in-process reference card in PATH; anything else
+/// (or empty) -> the PC/SC readers, where exactly one reader with a card must match, else Error(not_found)
+/// or Error(usage) listing the candidates ("more than one reader matches: ...; use --reader").
+std::unique_ptr<Connection> open_reader(std::string_view spec, ShareMode mode);
+
+/// The PC/SC reader system (pcsc-lite), or the one installed by set_reader_system_for_tests.
+ReaderSystem& pcsc_readers();
+
+}  // namespace cardctl::transport

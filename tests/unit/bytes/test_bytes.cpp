@@ -1,0 +1,43 @@
+#include <doctest/doctest.h>
+
+#include "cardctl/bytes.hpp"
+#include "cardctl/error.hpp"
+#include "cardctl/secret.hpp"
+
+using namespace cardctl;
+
+TEST_CASE("hex round trip and tolerant parsing") {
+  Bytes b{0x00, 0x1D, 0xE9, 0xFF};
+  CHECK(to_hex(b) == "001de9ff");
+  CHECK(to_hex_upper(b) == "001DE9FF");
+  CHECK(from_hex("00 1d-E9:ff") == b);
+  CHECK_THROWS_AS(from_hex("0g"), Error);
+  CHECK_THROWS_AS(from_hex("abc"), Error);
+}
+
+TEST_CASE("secure wipe clears memory") {
+  std::uint8_t buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  secure_wipe(buf, sizeof buf);
+  for (auto v : buf) CHECK(v == 0);
+}
+
+TEST_CASE("secrets are distinct move-only types") {
+  static_assert(!std::is_copy_constructible_v<Pin>);
+  static_assert(!std::is_convertible_v<Pin, Puk>);
+  static_assert(!std::is_constructible_v<Puk, Pin&&>);
+  Pin pin = Pin::from_text("123456");
+  CHECK(pin.text() == "123456");
+  Pin moved = std::move(pin);
+  CHECK(moved.size() == 6);
+}
+
+TEST_CASE("errors gain context and map to exit codes") {
+  Error e = Error(ErrorKind::wrong_pin, "wrong PIN").with_retries(2).with_sw(0x63C2);
+  Error c = e.context("verifying the PIN");
+  CHECK(std::string(c.what()) == "verifying the PIN: wrong PIN");
+  CHECK(c.retries() == 2);
+  CHECK(c.status_word() == 0x63C2);
+  CHECK(exit_code_for(ErrorKind::wrong_pin) == ExitCode::wrong_pin);
+  CHECK(exit_code_for(ErrorKind::usage) == ExitCode::usage);
+  CHECK_THROWS_WITH(with_context("outer", [] { throw Error(ErrorKind::io, "inner"); }), "outer: inner");
+}
