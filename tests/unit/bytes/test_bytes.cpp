@@ -41,3 +41,52 @@ TEST_CASE("errors gain context and map to exit codes") {
   CHECK(exit_code_for(ErrorKind::usage) == ExitCode::usage);
   CHECK_THROWS_WITH(with_context("outer", [] { throw Error(ErrorKind::io, "inner"); }), "outer: inner");
 }
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cardctl/files.hpp"
+
+TEST_CASE("atomic write replaces the file, keeps the mode and leaves no temp file") {
+  char dir[] = "/tmp/cardctl-files-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  std::string path = std::string(dir) + "/state";
+  files::write_atomic(path, to_bytes("one"));
+  files::write_atomic(path, to_bytes("two"));
+  CHECK(files::read(path) == to_bytes("two"));
+  struct stat st {};
+  REQUIRE(stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(rmdir(dir) != 0);  // only "state" is left in it
+  CHECK(unlink(path.c_str()) == 0);
+  CHECK(rmdir(dir) == 0);
+}
+
+TEST_CASE("reading: missing file is not_found, secret files must be private") {
+  try {
+    files::read("/nonexistent/cardctl");
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::not_found);
+  }
+  char path[] = "/tmp/cardctl-secret-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, "123456", 6) == 6);
+  close(fd);
+  chmod(path, 0644);
+  CHECK_THROWS_AS(files::read_secret(path), Error);
+  chmod(path, 0600);
+  CHECK(files::read_secret(path).size() == 6);
+  unlink(path);
+}
+
+TEST_CASE("writing into a missing directory is an io error naming the path") {
+  try {
+    files::write_atomic("/nonexistent-dir/x", to_bytes("x"));
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::io);
+    CHECK(std::string(e.what()).find("/nonexistent-dir/x") != std::string::npos);
+  }
+}

@@ -1,0 +1,27 @@
+// Layer 1: files that hold state or secrets. One way to write them: atomically (temp file in the same
+// directory, fsync, rename, fsync of the directory), with the mode given, so a crash, a full disk or a
+// concurrent reader never sees a partial file.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+
+#include "cardctl/bytes.hpp"
+
+namespace cardctl::files {
+
+/// Writes data to path atomically with the given mode (default 0600). Throws Error(io) naming the path and
+/// the cause (e.g. "No space left on device"); the original file is untouched on failure and no temp file is
+/// left behind.
+void write_atomic(const std::string& path, ByteView data, mode_t mode = 0600);
+
+/// Reads a whole file. Error(not_found) when missing, Error(io) otherwise.
+Bytes read(const std::string& path);
+
+/// Reads a file that holds a secret; refuses (Error(usage)) one that group or others can read, saying
+/// "chmod 600 PATH".
+SecureBytes read_secret(const std::string& path);
+
+bool exists(const std::string& path);
+
+}  // namespace cardctl::files
