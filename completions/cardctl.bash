@@ -1,0 +1,69 @@
+# bash completion for cardctl(1). Installed as share/bash-completion/completions/cardctl.
+
+_cardctl() {
+  local cur prev cmd i
+  cur=${COMP_WORDS[COMP_CWORD]}
+  prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+  local commands="readers status"
+  local global="--reader --serial --json -q --quiet -v --verbose --no-prompt -h --help --version"
+
+  # The subcommand is the first word that is neither an option nor an option's value.
+  cmd=
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case ${COMP_WORDS[i]} in
+      --reader | --serial) ((i++)) ;;
+      -*) ;;
+      *)
+        cmd=${COMP_WORDS[i]}
+        break
+        ;;
+    esac
+  done
+
+  # --reader sim:PATH: bash splits words at ':' (COMP_WORDBREAKS), so PATH is its own word after "sim" ":".
+  if [[ $prev == : && ${COMP_WORDS[COMP_CWORD - 2]} == sim && ${COMP_WORDS[COMP_CWORD - 3]} == --reader ]]; then
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=($(compgen -f -- "$cur"))
+    return
+  fi
+  if [[ $cur == : && $prev == sim && ${COMP_WORDS[COMP_CWORD - 2]} == --reader ]]; then
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=($(compgen -f -- ""))
+    return
+  fi
+
+  case $prev in
+    --reader)
+      compopt -o nospace 2>/dev/null
+      COMPREPLY=($(compgen -W "sim: @" -- "$cur"))
+      return
+      ;;
+    --serial)
+      return
+      ;;
+    --*-file)
+      compopt -o filenames 2>/dev/null
+      COMPREPLY=($(compgen -f -- "$cur"))
+      return
+      ;;
+  esac
+
+  local opts
+  case $cmd in
+    "")
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$global" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+      fi
+      return
+      ;;
+    readers) opts="--reader --json" ;;
+    status) opts="--reader --serial --json" ;;
+    *) return ;;
+  esac
+  COMPREPLY=($(compgen -W "$opts -q --quiet -v --verbose --no-prompt -h --help" -- "$cur"))
+}
+
+complete -F _cardctl cardctl
