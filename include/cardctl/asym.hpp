@@ -52,6 +52,10 @@ class KeyPair {
   KeyAlgorithm algorithm_;
 };
 
+/// SubjectPublicKeyInfo DER from the parts a card returns in 7F49 (RSA 81/82, EC 86).
+Bytes spki_from_rsa(ByteView modulus, ByteView exponent);
+Bytes spki_from_ec_point(KeyAlgorithm a, ByteView uncompressed_point);
+
 /// Verifies a signature made by a card, for tests and `--verify` style checks: RSA PKCS#1 v1.5 or ECDSA
 /// (DER) over SHA-256 of data, with the public key given as SubjectPublicKeyInfo DER.
 bool verify_sha256_signature(ByteView spki_der, ByteView data, ByteView signature);

@@ -53,6 +53,9 @@ SecureBytes kbkdf(ByteView key, ByteView label, ByteView context, std::size_t ou
 
 /// DESIGN.md §4: K_card = KBKDF(CMAC-AES-256, master, "cardctl admin key", card_id + "/" + version, L).
 /// Throws Error(crypto) for a TDES key with K1 == K2 or K2 == K3.
+/// True for a 24-byte TDES key with K1 == K2 or K2 == K3 (parity bits ignored): such a key is refused.
+bool tdes_key_is_weak(ByteView key);
+
 AdminKey derive_admin_key(const MasterKey& master, AdminAlgorithm a, std::string_view card_id,
                           std::uint32_t key_version);
 
