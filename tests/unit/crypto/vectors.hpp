@@ -1,0 +1,9 @@
+// Loads the known-answer files of tests/vectors (copies of shared/vectors) at run time.
+#pragma once
+
+#include <string>
+#include <toml++/toml.h>
+
+inline toml::table load_vectors(const std::string& name) {
+  return toml::parse_file(std::string(CARDCTL_VECTORS_DIR) + "/" + name);
+}
