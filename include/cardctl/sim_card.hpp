@@ -42,6 +42,8 @@ class ReferenceCard {
   /// Fault injection: after `n` more APDUs the card vanishes (process() then throws Error(card_removed)).
   void vanish_after(std::optional<std::uint64_t> n);
   bool vanished() const;
+  /// Puts a vanished card back (fresh session, fault cleared).
+  void reappear();
 
   const CardOptions& options() const;
   /// Replaces the random source (tests pin challenges and witnesses with it). Not saved in the state file.

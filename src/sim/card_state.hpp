@@ -1,0 +1,68 @@
+// The reference card's state: what a PIV card keeps across power cycles (persistent) and what it keeps only for
+// the current session (volatile, cleared by reset()). Both are saved, because the in-process sim: transport
+// reloads the file on every connection and a challenge must survive SCARD_LEAVE_CARD (DESIGN.md §3).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "cardctl/asym.hpp"
+#include "cardctl/bytes.hpp"
+#include "cardctl/crypto.hpp"
+#include "cardctl/sim_card.hpp"
+
+namespace cardctl::sim {
+
+struct Reference {  // a PIN or PUK: 8 bytes, FF-padded
+  SecureBytes value;
+  int max = 3;
+  int left = 3;
+  bool is_default = true;
+};
+
+struct SlotKey {
+  crypto::KeyAlgorithm algorithm{};
+  std::uint8_t pin_policy = 0;
+  std::uint8_t touch_policy = 0;
+  std::uint8_t origin = 1;  // 01 generated, 02 imported (GET METADATA tag 03)
+  SecureBytes private_der;
+};
+
+enum class Selected { none, piv, yubico_mgmt };
+enum class Pending { none, challenge, witness };
+
+struct Session {
+  Selected selected = Selected::piv;  // PIV is the default application at power-on
+  bool pin_verified = false;
+  bool admin_authenticated = false;
+  Pending pending = Pending::none;
+  SecureBytes pending_value;  // the challenge C, or the witness plaintext R
+  Bytes chain;                // CLA 10 command chaining buffer
+  std::uint8_t chain_ins = 0;
+  Bytes response;             // data still to be fetched with GET RESPONSE
+};
+
+struct CardState {
+  CardOptions options;
+  Reference pin, puk;
+  crypto::AdminAlgorithm admin_algorithm = crypto::AdminAlgorithm::tdes;
+  SecureBytes admin_key;
+  bool admin_key_default = true;
+  std::uint8_t admin_touch = 1;
+  std::map<std::uint8_t, SlotKey> keys;
+  std::map<std::uint32_t, Bytes> objects;  // object id -> content (the value inside 53; 7E stored whole)
+  Session session;
+  std::optional<std::uint64_t> vanish_after;
+  bool vanished = false;
+
+  static CardState factory(const CardOptions& options);
+  std::string to_toml() const;
+  static CardState from_toml(std::string_view text, const std::string& source);
+};
+
+/// Pads a PIN/PUK to the 8-byte PIV form.
+SecureBytes padded(std::string_view value);
+
+}  // namespace cardctl::sim
