@@ -38,7 +38,11 @@ std::string check_hex(std::uint16_t check) {
 // Upper-case hex digits of the input; spaces and dashes dropped; anything else is an error.
 std::string normalise(std::string_view input) {
   std::string digits;
-  for (char c : input) {
+  // What format() displays may be pasted back: "C258 0945 CEC5 638C  check 1769".
+  std::string text(input);
+  for (auto pos = text.find("check"); pos != std::string::npos; pos = text.find("check")) text.erase(pos, 5);
+  for (auto pos = text.find("CHECK"); pos != std::string::npos; pos = text.find("CHECK")) text.erase(pos, 5);
+  for (char c : text) {
     if (c == ' ' || c == '-' || c == '\t') continue;
     if (!std::isxdigit(static_cast<unsigned char>(c)))
       throw Error(ErrorKind::usage, std::string("'") + c + "' is not a hex digit (0-9, A-F)",

@@ -1,0 +1,50 @@
+#include "cardctl/offline_unblock.hpp"
+
+#include "cardctl/error.hpp"
+
+namespace cardctl::lifecycle {
+
+namespace {
+PendingChallenge identify(piv::PivSession& session) {
+  PendingChallenge p;
+  p.card_id = session.card_id();
+  p.algorithm = session.management_key_info().algorithm;
+  return p;
+}
+}  // namespace
+
+PendingChallenge begin_offline_unblock(piv::PivSession& session) {
+  PendingChallenge p = identify(session);
+  p.pin = session.pin_retries();
+  p.challenge = with_context("card " + p.card_id, [&] { return session.begin_external_auth(p.algorithm); });
+  return p;
+}
+
+PendingChallenge resume_offline_unblock(piv::PivSession& session) { return identify(session); }
+
+void finish_offline_unblock(piv::PivSession& session, const PendingChallenge& pending, ByteView response,
+                            const Pin& new_pin) {
+  with_context("card " + pending.card_id, [&] {
+    session.finish_external_auth(pending.algorithm, response);
+    session.reset_pin_as_admin(new_pin);
+  });
+}
+
+Bytes compute_response(const MasterKey& master, crypto::AdminAlgorithm algorithm, std::string_view card_id,
+                       std::uint32_t key_version, ByteView challenge) {
+  const auto& info = crypto::info(algorithm);
+  if (challenge.size() != info.block_length)
+    throw Error(ErrorKind::usage, std::string("a ") + info.display + " challenge is " +
+                                      std::to_string(info.block_length * 2) + " hex digits");
+  AdminKey key = crypto::derive_admin_key(master, algorithm, card_id, key_version);
+  return crypto::encrypt_block(algorithm, key.bytes(), challenge);
+}
+
+Bytes parse_code(std::string_view typed, std::string_view card_id, crypto::AdminAlgorithm algorithm,
+                 const char* what) {
+  return with_context(std::string("reading the ") + what, [&] {
+    return codes::parse(typed, card_id, crypto::info(algorithm).block_length).bytes;
+  });
+}
+
+}  // namespace cardctl::lifecycle

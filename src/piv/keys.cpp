@@ -1,0 +1,128 @@
+// Key slots: GENERATE ASYMMETRIC KEY PAIR and signatures through GENERAL AUTHENTICATE (SP 800-73-4 Part 2
+// §3.3.2, §3.2.4; SP 800-78-4 for algorithm identifiers), YubiKey metadata and attestation.
+#include "cardctl/error.hpp"
+#include "cardctl/piv.hpp"
+#include "cardctl/tlv.hpp"
+
+namespace cardctl::piv {
+
+namespace {
+bool is_rsa(crypto::KeyAlgorithm a) {
+  return a == crypto::KeyAlgorithm::rsa1024 || a == crypto::KeyAlgorithm::rsa2048;
+}
+
+Bytes spki_from_tlvs(crypto::KeyAlgorithm a, ByteView inner) {
+  if (is_rsa(a)) {
+    auto n = tlv::find(inner, tag::rsa_modulus), e = tlv::find(inner, tag::rsa_exponent);
+    if (!n || !e) throw Error(ErrorKind::protocol, "the card returned an RSA public key without modulus or exponent");
+    return crypto::spki_from_rsa(*n, *e);
+  }
+  auto point = tlv::find(inner, tag::ec_point);
+  if (!point) throw Error(ErrorKind::protocol, "the card returned an EC public key without a point");
+  return crypto::spki_from_ec_point(a, *point);
+}
+
+// EMSA-PKCS1-v1_5 (RFC 8017 §9.2) with the SHA-256 DigestInfo prefix.
+Bytes pkcs1_sha256_block(ByteView digest, std::size_t k) {
+  static const Bytes prefix = from_hex("3031300d060960864801650304020105000420");
+  Bytes t = concat({prefix, digest});
+  Bytes block(k, 0xFF);
+  block[0] = 0x00;
+  block[1] = 0x01;
+  block[k - t.size() - 1] = 0x00;
+  std::copy(t.begin(), t.end(), block.end() - static_cast<long>(t.size()));
+  return block;
+}
+}  // namespace
+
+std::optional<std::uint32_t> certificate_object_for_slot(std::uint8_t slot) {
+  switch (slot) {
+    case keyref::authentication: return object::cert_authentication;
+    case keyref::signature: return object::cert_signature;
+    case keyref::key_management: return object::cert_key_management;
+    case keyref::card_authentication: return object::cert_card_auth;
+    case keyref::attestation: return object::yubico_attestation_cert;
+  }
+  if (slot >= keyref::retired_first && slot <= keyref::retired_last)
+    return object::retired_cert_first + (slot - keyref::retired_first);
+  return std::nullopt;
+}
+
+std::optional<std::uint8_t> slot_from_name(std::string_view name) {
+  std::string n;
+  for (char c : name) n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (n == "9a" || n == "authentication") return keyref::authentication;
+  if (n == "9c" || n == "signature") return keyref::signature;
+  if (n == "9d" || n == "key-management" || n == "key_management") return keyref::key_management;
+  if (n == "9e" || n == "card-authentication" || n == "card_authentication") return keyref::card_authentication;
+  if (n.size() == 2) {
+    try {
+      auto v = static_cast<std::uint8_t>(std::stoul(n, nullptr, 16));
+      if (v >= keyref::retired_first && v <= keyref::retired_last) return v;
+    } catch (...) {
+    }
+  }
+  return std::nullopt;
+}
+
+const char* slot_name(std::uint8_t slot) {
+  switch (slot) {
+    case keyref::authentication: return "authentication";
+    case keyref::signature: return "signature";
+    case keyref::key_management: return "key-management";
+    case keyref::card_authentication: return "card-authentication";
+    case keyref::attestation: return "attestation";
+  }
+  return "retired";
+}
+
+Bytes PivSession::generate_key(std::uint8_t slot, crypto::KeyAlgorithm a, PinPolicy pin, TouchPolicy touch) {
+  Bytes body = tlv::encode(tag::gen_algorithm, Bytes{static_cast<std::uint8_t>(a)});
+  if (pin != PinPolicy::default_policy) tlv::append(body, tag::pin_policy, Bytes{static_cast<std::uint8_t>(pin)});
+  if (touch != TouchPolicy::default_policy)
+    tlv::append(body, tag::touch_policy, Bytes{static_cast<std::uint8_t>(touch)});
+  Bytes reply = channel_.transmit_ok(
+      {0x00, apdu::ins::generate_key, 0x00, slot, tlv::encode(tag::gen_template, body), 256},
+      std::string("generating a ") + crypto::name(a) + " key in slot " + to_hex(Bytes{slot}));
+  return spki_from_tlvs(a, tlv::expect(reply, tag::public_key));
+}
+
+std::optional<SlotInfo> PivSession::slot_info(std::uint8_t slot) {
+  auto md = metadata(slot);
+  if (!md) return std::nullopt;
+  SlotInfo info;
+  info.slot = slot;
+  auto alg = tlv::find(*md, tag::md_algorithm);
+  if (!alg || alg->size() != 1) return std::nullopt;
+  auto ka = crypto::key_algorithm_from_piv_id((*alg)[0]);
+  if (!ka) return std::nullopt;
+  info.algorithm = *ka;
+  if (auto p = tlv::find(*md, tag::md_policy); p && p->size() == 2) {
+    info.pin_policy = static_cast<PinPolicy>((*p)[0]);
+    info.touch_policy = static_cast<TouchPolicy>((*p)[1]);
+  }
+  if (auto o = tlv::find(*md, tag::md_origin); o && o->size() == 1) info.generated_on_card = (*o)[0] == 1;
+  if (auto pk = tlv::find(*md, tag::md_public_key)) info.public_key_spki = spki_from_tlvs(*ka, *pk);
+  return info;
+}
+
+Bytes PivSession::general_authenticate_sign(std::uint8_t slot, crypto::KeyAlgorithm a, ByteView input) {
+  Bytes body = tlv::encode(tag::response, {});
+  tlv::append(body, tag::challenge, input);
+  Bytes reply = general_authenticate(static_cast<std::uint8_t>(a), slot, body,
+                                     "signing with the key in slot " + to_hex(Bytes{slot}));
+  ByteView result = tlv::expect(tlv::expect(reply, tag::dynamic_auth), tag::response);
+  return Bytes(result.begin(), result.end());
+}
+
+Bytes PivSession::sign_sha256(std::uint8_t slot, crypto::KeyAlgorithm a, ByteView data) {
+  Bytes digest = crypto::sha256(data);
+  if (is_rsa(a)) return general_authenticate_sign(slot, a, pkcs1_sha256_block(digest, a == crypto::KeyAlgorithm::rsa2048 ? 256 : 128));
+  return general_authenticate_sign(slot, a, digest);
+}
+
+Bytes PivSession::attest(std::uint8_t slot) {
+  return channel_.transmit_ok({0x00, apdu::ins::attest, slot, 0x00, {}, 256}, "attesting the key in slot " + to_hex(Bytes{slot}));
+}
+
+}  // namespace cardctl::piv

@@ -1,0 +1,73 @@
+// Data objects: GET DATA / PUT DATA (SP 800-73-4 Part 2 §3.1.2, §3.3.1), certificates and the CHUID
+// (SP 800-73-4 Part 1 §3.1.2, Appendix A).
+#include "cardctl/error.hpp"
+#include "cardctl/piv.hpp"
+#include "cardctl/tlv.hpp"
+
+namespace cardctl::piv {
+
+namespace {
+Bytes object_id_bytes(std::uint32_t id) {
+  if (id <= 0xFF) return {static_cast<std::uint8_t>(id)};
+  if (id <= 0xFFFF) return {static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)};
+  return {static_cast<std::uint8_t>(id >> 16), static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)};
+}
+
+std::string object_name(std::uint32_t id) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%X", id);
+  return std::string("object ") + buf;
+}
+}  // namespace
+
+std::optional<Bytes> PivSession::get_object(std::uint32_t id) {
+  auto r = channel_.transmit(
+      {0x00, apdu::ins::get_data, 0x3F, 0xFF, tlv::encode(tag::object_id, object_id_bytes(id)), 256});
+  if (r.sw == apdu::sw::not_found) return std::nullopt;
+  apdu::check(r, "reading " + object_name(id));
+  std::uint32_t outer = id == object::discovery ? object::discovery : tag::data;
+  ByteView value = tlv::expect(r.data, outer);
+  return Bytes(value.begin(), value.end());
+}
+
+void PivSession::put_object(std::uint32_t id, ByteView value) {
+  Bytes data = tlv::encode(tag::object_id, object_id_bytes(id));
+  tlv::append(data, tag::data, value);
+  channel_.transmit_ok({0x00, apdu::ins::put_data, 0x3F, 0xFF, data, std::nullopt}, "writing " + object_name(id));
+}
+
+void PivSession::delete_object(std::uint32_t id) { put_object(id, {}); }
+
+std::optional<Bytes> PivSession::get_certificate(std::uint8_t slot) {
+  auto id = certificate_object_for_slot(slot);
+  if (!id) throw Error(ErrorKind::usage, "slot " + to_hex(Bytes{slot}) + " holds no certificate");
+  auto content = get_object(*id);
+  if (!content) return std::nullopt;
+  auto cert = tlv::find(*content, tag::cert);
+  if (!cert || cert->empty()) return std::nullopt;
+  if (auto info = tlv::find(*content, tag::cert_info); info && !info->empty() && ((*info)[0] & 0x01))
+    throw Error(ErrorKind::unsupported, "the certificate in slot " + to_hex(Bytes{slot}) + " is compressed");
+  return Bytes(cert->begin(), cert->end());
+}
+
+void PivSession::put_certificate(std::uint8_t slot, ByteView der) {
+  auto id = certificate_object_for_slot(slot);
+  if (!id) throw Error(ErrorKind::usage, "slot " + to_hex(Bytes{slot}) + " holds no certificate");
+  Bytes content = tlv::encode(tag::cert, der);
+  tlv::append(content, tag::cert_info, Bytes{0x00});
+  tlv::append(content, tag::error_detection, {});
+  put_object(*id, content);
+}
+
+void PivSession::put_chuid(ByteView guid16) {
+  if (guid16.size() != 16) throw Error(ErrorKind::usage, "a CHUID GUID is 16 bytes");
+  // FASC-N for agency code 9999 ("no FASC-N"), as yubico-piv-tool writes it; expiry 2030-01-01; empty signature.
+  Bytes content = tlv::encode(0x30, from_hex("D4E739DA739CED39CE739D836858210842108421C84210C3EB"));
+  tlv::append(content, tag::chuid_guid, guid16);
+  tlv::append(content, 0x35, to_bytes("20300101"));
+  tlv::append(content, 0x3E, {});
+  tlv::append(content, tag::error_detection, {});
+  put_object(object::chuid, content);
+}
+
+}  // namespace cardctl::piv

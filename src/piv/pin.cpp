@@ -1,0 +1,142 @@
+// VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER (SP 800-73-4 Part 2 §3.2.1-§3.2.3), YubiKey metadata
+// and SET PIN RETRIES.
+#include "cardctl/error.hpp"
+#include "cardctl/piv.hpp"
+#include "cardctl/tlv.hpp"
+
+namespace cardctl::piv {
+
+namespace {
+// The one decoder maps the status word; here 63Cx/6983 are reworded for the reference in question:
+// "verifying the PIN: wrong PIN, 2 tries left".
+Error reference_error(std::uint16_t sw, const std::string& doing, const std::string& what) {
+  Error e = apdu::error_for_sw(sw, doing);
+  bool wrong = e.kind() == ErrorKind::wrong_pin;
+  if (wrong && e.retries().value_or(0) > 0) {
+    int left = *e.retries();
+    return Error(ErrorKind::wrong_pin,
+                 doing + ": wrong " + what + ", " + std::to_string(left) + (left == 1 ? " try left" : " tries left"))
+        .with_retries(left)
+        .with_sw(sw);
+  }
+  if (wrong || e.kind() == ErrorKind::blocked)
+    return Error(ErrorKind::blocked, doing + ": the " + what + " is blocked",
+                 what == "PIN" ? "unblock it: cardctl challenge (with the helpdesk) or cardctl unblock --puc"
+                               : "the card must be reset or reissued")
+        .with_retries(0)
+        .with_sw(sw);
+  return e;
+}
+
+void send_reference(Channel& ch, apdu::Command c, const std::string& doing, const char* what) {
+  c.secret_data = true;
+  auto r = ch.transmit(c);
+  if (!r.ok()) throw reference_error(r.sw, doing, what);
+}
+
+std::optional<std::pair<int, int>> retries_from(ByteView md) {
+  auto v = tlv::find(md, tag::md_retries);
+  if (!v || v->size() != 2) return std::nullopt;
+  return std::make_pair(int((*v)[0]), int((*v)[1]));
+}
+}  // namespace
+
+std::optional<Bytes> PivSession::metadata(std::uint8_t key_ref) {
+  auto r = channel_.transmit({0x00, apdu::ins::get_metadata, 0x00, key_ref, {}, 256});
+  if (!r.ok()) return std::nullopt;
+  return r.data;
+}
+
+RetryInfo PivSession::pin_retries() {
+  RetryInfo info;
+  if (auto md = metadata(keyref::pin)) {
+    if (auto rt = retries_from(*md)) {
+      info.total = rt->first;
+      info.remaining = rt->second;
+    }
+    if (auto d = tlv::find(*md, tag::md_is_default); d && d->size() == 1) info.is_default = (*d)[0] == 1;
+    if (info.remaining >= 0) return info;
+  }
+  auto r = channel_.transmit({0x00, apdu::ins::verify, 0x00, keyref::pin, {}, std::nullopt});
+  if (r.sw == apdu::sw::auth_blocked) info.remaining = 0;
+  else if ((r.sw & 0xFFF0) == apdu::sw::verify_fail) info.remaining = r.sw & 0x0F;
+  else if (!r.ok()) throw apdu::error_for_sw(r.sw, "reading the PIN retry counter");
+  return info;
+}
+
+RetryInfo PivSession::puk_retries() {
+  RetryInfo info;
+  if (auto md = metadata(keyref::puk)) {
+    if (auto rt = retries_from(*md)) {
+      info.total = rt->first;
+      info.remaining = rt->second;
+    }
+    if (auto d = tlv::find(*md, tag::md_is_default); d && d->size() == 1) info.is_default = (*d)[0] == 1;
+  }
+  return info;
+}
+
+bool PivSession::pin_verified() {
+  return channel_.transmit({0x00, apdu::ins::verify, 0x00, keyref::pin, {}, std::nullopt}).ok();
+}
+
+void PivSession::verify_pin(const Pin& pin) {
+  auto p = pad_reference(pin.bytes());
+  send_reference(channel_, {0x00, apdu::ins::verify, 0x00, keyref::pin, Bytes(p.begin(), p.end()), std::nullopt},
+                 "verifying the PIN", "PIN");
+}
+
+void PivSession::change_pin(const Pin& current, const Pin& replacement) {
+  auto a = pad_reference(current.bytes()), b = pad_reference(replacement.bytes());
+  Bytes data = concat({a, b});
+  send_reference(channel_, {0x00, apdu::ins::change_reference, 0x00, keyref::pin, data, std::nullopt},
+                 "changing the PIN", "PIN");
+  secure_wipe(data.data(), data.size());
+}
+
+void PivSession::change_puk(const Puk& current, const Puk& replacement) {
+  auto a = pad_reference(current.bytes()), b = pad_reference(replacement.bytes());
+  Bytes data = concat({a, b});
+  send_reference(channel_, {0x00, apdu::ins::change_reference, 0x00, keyref::puk, data, std::nullopt},
+                 "changing the PUK", "PUK");
+  secure_wipe(data.data(), data.size());
+}
+
+void PivSession::reset_pin_with_puk(const Puk& puk, const Pin& new_pin) {
+  auto a = pad_reference(puk.bytes()), b = pad_reference(new_pin.bytes());
+  Bytes data = concat({a, b});
+  send_reference(channel_, {0x00, apdu::ins::reset_retry_counter, 0x00, keyref::pin, data, std::nullopt},
+                 "unblocking the PIN with the PUK", "PUK");
+  secure_wipe(data.data(), data.size());
+}
+
+void PivSession::reset_pin_as_admin(const Pin& new_pin) {
+  auto p = pad_reference(new_pin.bytes());
+  // ISO 7816-4 §11.5.10: P1 = 02, new reference data only (DESIGN.md §3 step 4).
+  apdu::Command c{0x00, apdu::ins::reset_retry_counter, 0x02, keyref::pin, Bytes(p.begin(), p.end()), std::nullopt};
+  c.secret_data = true;
+  auto r = channel_.transmit(c);
+  if (r.sw == apdu::sw::func_not_supported || r.sw == apdu::sw::ins_not_supported ||
+      r.sw == apdu::sw::wrong_p1p2_6a86 || r.sw == apdu::sw::incorrect_data)
+    throw Error(ErrorKind::unsupported, "this card does not allow the PIN to be reset with the admin key",
+                "unblock it with its PUK: cardctl unblock --puc")
+        .with_sw(r.sw);
+  apdu::check(r, "setting the new PIN");
+}
+
+void PivSession::set_pin_retries(int pin_tries, int puk_tries) {
+  if (pin_tries < 1 || pin_tries > 255 || puk_tries < 1 || puk_tries > 255)
+    throw Error(ErrorKind::usage, "PIN and PUK retries must be between 1 and 255");
+  channel_.transmit_ok({0x00, apdu::ins::set_pin_retries, static_cast<std::uint8_t>(pin_tries),
+                        static_cast<std::uint8_t>(puk_tries), {}, std::nullopt},
+                       "setting the PIN and PUK retries");
+}
+
+void PivSession::reset_application() {
+  auto r = channel_.transmit({0x00, apdu::ins::reset, 0x00, 0x00, {}, std::nullopt});
+  if (r.sw == apdu::sw::conditions)
+    throw Error(ErrorKind::wrong_data, "the card refuses to reset while its PIN or PUK is not blocked").with_sw(r.sw);
+  apdu::check(r, "resetting the PIV application");
+}
+
+}  // namespace cardctl::piv

@@ -1,0 +1,101 @@
+// PIV session: open, SELECT, identity (SP 800-73-4 Part 2 §3.1.1; YubiKey GET VERSION / GET SERIAL).
+#include <cstdio>
+
+#include "cardctl/error.hpp"
+#include "cardctl/piv.hpp"
+#include "cardctl/tlv.hpp"
+
+namespace cardctl::piv {
+
+std::string Version::to_string() const {
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+}
+
+bool Version::at_least(int ma, int mi, int pa) const {
+  if (major != ma) return major > ma;
+  if (minor != mi) return minor > mi;
+  return patch >= pa;
+}
+
+SecureBytes pad_reference(ByteView value) {
+  if (value.size() < 6 || value.size() > 8)
+    throw Error(ErrorKind::usage, "a PIN or PUK has 6 to 8 characters, got " + std::to_string(value.size()));
+  SecureBytes out(value.begin(), value.end());
+  out.resize(8, 0xFF);
+  return out;
+}
+
+PivSession::PivSession(transport::Connection& connection, SessionOptions options)
+    : channel_(connection, options.trace), options_(std::move(options)) {
+  if (options_.hold_transaction) {
+    connection.begin_transaction();
+    in_transaction_ = true;
+  }
+  try {
+    if (options_.select_on_open) select();
+  } catch (...) {
+    if (in_transaction_) {
+      try {
+        connection.end_transaction(transport::Disposition::leave);
+      } catch (...) {
+      }
+      in_transaction_ = false;
+    }
+    throw;
+  }
+}
+
+PivSession::~PivSession() {
+  try {
+    if (!closed_ && in_transaction_) channel_.connection().end_transaction(transport::Disposition::leave);
+  } catch (...) {
+  }
+}
+
+void PivSession::close(transport::Disposition disposition) {
+  if (closed_) return;
+  closed_ = true;
+  if (in_transaction_) {
+    in_transaction_ = false;
+    channel_.connection().end_transaction(disposition);
+  }
+  channel_.connection().disconnect(disposition);
+}
+
+void PivSession::select() {
+  apdu::Command c{0x00, apdu::ins::select, 0x04, 0x00, Bytes(kPivAid.begin(), kPivAid.begin() + 5), 256};
+  auto r = channel_.transmit(c);
+  if (r.sw == apdu::sw::not_found || r.sw == apdu::sw::ins_not_supported)
+    throw Error(ErrorKind::not_found, "the card in " + channel_.connection().reader() + " has no PIV application",
+                "is this a PIV card? Check the reader with: cardctl readers")
+        .with_sw(r.sw);
+  apdu::check(r, "selecting the PIV application");
+}
+
+Version PivSession::version() {
+  auto r = channel_.transmit({0x00, apdu::ins::get_version, 0x00, 0x00, {}, 256});
+  if (!r.ok() || r.data.size() < 3)
+    throw Error(ErrorKind::unsupported, "the card does not report a version").with_sw(r.sw);
+  return {r.data[0], r.data[1], r.data[2]};
+}
+
+std::optional<std::uint32_t> PivSession::serial() {
+  auto r = channel_.transmit({0x00, apdu::ins::get_serial, 0x00, 0x00, {}, 256});
+  if (!r.ok() || r.data.size() < 4) return std::nullopt;
+  return static_cast<std::uint32_t>(r.data[0]) << 24 | static_cast<std::uint32_t>(r.data[1]) << 16 |
+         static_cast<std::uint32_t>(r.data[2]) << 8 | r.data[3];
+}
+
+std::string PivSession::card_id() {
+  // DESIGN.md §4: the serial in decimal, else the CHUID GUID (tag 34) as 32 lower-case hex digits.
+  if (auto s = serial()) return std::to_string(*s);
+  auto chuid = get_object(object::chuid);
+  if (chuid) {
+    auto guid = tlv::find(*chuid, tag::chuid_guid);
+    if (guid && guid->size() == 16) return to_hex(*guid);
+  }
+  throw Error(ErrorKind::not_found, "the card has neither a serial number nor a CHUID with a GUID",
+              "issue it first (cardctl issue) so that it gets a CHUID");
+}
+
+}  // namespace cardctl::piv
