@@ -1,0 +1,97 @@
+// Layer 7: the policy file (DESIGN.md §6), TOML turned into plain validated structs. Every problem names the
+// file, the line and the key: "policy.toml:12: templates.staff.pin.min_length: must be 6..8, got 3".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cardctl/asym.hpp"
+#include "cardctl/crypto.hpp"
+#include "cardctl/piv_ids.hpp"
+#include "cardctl/secret.hpp"
+
+namespace cardctl::policy {
+
+struct PinRules {
+  int min_length = 6;
+  int max_length = 8;
+  bool digits_only = true;
+  bool reject_trivial = true;  // 123456, 111111, 654321 ...
+  int retries = 3;
+};
+
+struct PukRules {
+  int length = 8;
+  std::string alphabet = "0123456789";
+  int retries = 3;
+};
+
+struct SlotTemplate {
+  std::uint8_t slot = 0x9A;
+  crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::eccp256;
+  piv::PinPolicy pin_policy = piv::PinPolicy::default_policy;
+  piv::TouchPolicy touch_policy = piv::TouchPolicy::default_policy;
+};
+
+struct CardTemplate {
+  std::string name;
+  crypto::AdminAlgorithm admin_algorithm = crypto::AdminAlgorithm::aes192;
+  bool diversify = true;
+  std::string fixed_key;  // keystore fixed key name when !diversify
+  PinRules pin;
+  PukRules puk;
+  std::vector<SlotTemplate> slots;
+  std::string certificate_subject = "CN={holder}";
+  int certificate_days = 365;
+  bool offline_unblock = true;
+  bool admin_pin_reset = true;  // the card supports RESET RETRY COUNTER P1=02 after 9B authentication
+};
+
+struct Question {
+  std::string id;
+  std::string text;
+};
+
+struct HelpdeskRules {
+  std::vector<Question> questions;
+  int questions_asked = 2;        // how many the operator asks
+  int questions_enrolled = 3;     // how many a holder must enrol
+  int lockout_after_failures = 3; // failed identifications before offline unblock is locked for the holder
+  int unblocks_per_period = 3;    // responses per card per period
+  int period_days = 30;
+  bool allow_unknown_cards = false;
+};
+
+struct Policy {
+  std::string source;
+  std::map<std::string, CardTemplate> templates;
+  HelpdeskRules helpdesk;
+  const CardTemplate& card_template(const std::string& name) const;
+};
+
+struct Diagnostic {
+  std::string source;
+  int line = 0;
+  std::string key;
+  std::string message;
+  std::string to_string() const;  // "file:line: key: message"
+};
+
+/// Parses and validates; throws Error(policy) with the first problem (file, line, key) and, in the hint,
+/// how many more there are.
+Policy parse_policy(std::string_view text, const std::string& source);
+Policy load_policy(const std::string& path);
+/// Every problem in the file (empty = valid), for `cardctl policy check`.
+std::vector<Diagnostic> check_policy(const std::string& path);
+std::vector<Diagnostic> check_policy_text(std::string_view text, const std::string& source);
+
+/// Error(usage) naming the rule the new PIN breaks; never echoes the PIN.
+void check_new_pin(const PinRules& rules, const Pin& pin);
+/// A random PUK following the rules (rejection sampling: no modulo bias).
+Puk generate_puk(const PukRules& rules, const crypto::RandomSource& random);
+
+}  // namespace cardctl::policy
