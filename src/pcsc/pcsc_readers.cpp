@@ -1,0 +1,85 @@
+// The pcsc-lite reader system: reader names (SCardListReaders) and a zero-timeout status snapshot
+// (SCardGetStatusChange) for card presence and ATR, so listing never waits on a reader.
+#include <winscard.h>
+
+#include <string>
+#include <vector>
+
+#include "cardctl/pcsc.hpp"
+#include "pcsc_connection.hpp"
+#include "pcsc_context.hpp"
+#include "pcsc_error.hpp"
+
+namespace cardctl::transport {
+
+namespace {
+
+std::vector<std::string> reader_names(const pcsc::Context& context) {
+  LONG rv = SCARD_S_SUCCESS;
+  for (int attempt = 0; attempt < 5; ++attempt) {  // retried when a reader appears between the two calls
+    DWORD len = 0;
+    rv = SCardListReaders(context.get(), nullptr, nullptr, &len);
+    if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
+    if (rv != SCARD_S_SUCCESS) throw pcsc::error_for(rv, {}, "listing the readers");
+    std::string buffer(len, '\0');
+    rv = SCardListReaders(context.get(), nullptr, buffer.data(), &len);
+    if (rv == SCARD_E_INSUFFICIENT_BUFFER) continue;
+    if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
+    if (rv != SCARD_S_SUCCESS) throw pcsc::error_for(rv, {}, "listing the readers");
+    buffer.resize(len);
+    // A multi-string: names separated by NUL, ended by an empty one.
+    std::vector<std::string> names;
+    for (std::size_t pos = 0; pos < buffer.size() && buffer[pos] != '\0';) {
+      const std::size_t end = buffer.find('\0', pos);
+      names.push_back(buffer.substr(pos, end - pos));
+      pos = end == std::string::npos ? buffer.size() : end + 1;
+    }
+    return names;
+  }
+  throw pcsc::error_for(rv, {}, "listing the readers");
+}
+
+class PcscReaderSystem final : public ReaderSystem {
+ public:
+  std::vector<ReaderInfo> list_readers() override {
+    const pcsc::Context context;
+    const std::vector<std::string> names = reader_names(context);
+    if (names.empty()) return {};
+    std::vector<SCARD_READERSTATE> states(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      states[i].szReader = names[i].c_str();
+      states[i].dwCurrentState = SCARD_STATE_UNAWARE;
+    }
+    const LONG rv = SCardGetStatusChange(context.get(), 0, states.data(), static_cast<DWORD>(states.size()));
+    if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) throw pcsc::error_for(rv, {}, "reading reader states");
+    std::vector<ReaderInfo> readers;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      ReaderInfo info;
+      info.name = names[i];
+      info.card_present = (states[i].dwEventState & SCARD_STATE_PRESENT) != 0;
+      if (info.card_present) info.atr.assign(states[i].rgbAtr, states[i].rgbAtr + states[i].cbAtr);
+      readers.push_back(std::move(info));
+    }
+    return readers;
+  }
+
+  std::unique_ptr<Connection> connect(const std::string& reader, ShareMode mode) override {
+    return pcsc::connect(reader, mode);
+  }
+};
+
+ReaderSystem* g_test_system = nullptr;
+
+}  // namespace
+
+std::unique_ptr<ReaderSystem> make_pcsc_reader_system() { return std::make_unique<PcscReaderSystem>(); }
+
+void set_reader_system_for_tests(ReaderSystem* system) { g_test_system = system; }
+
+ReaderSystem& pcsc_readers() {
+  if (g_test_system != nullptr) return *g_test_system;
+  static PcscReaderSystem system;
+  return system;
+}
+
+}  // namespace cardctl::transport
