@@ -1,0 +1,66 @@
+// Layer 8: the audit trail (DESIGN.md §6): append-only JSON Lines, each entry chained to the previous one by
+// SHA-256 and authenticated by HMAC-SHA256 under the keystore's audit key. Secrets are never written.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cardctl/bytes.hpp"
+
+namespace cardctl::store {
+
+struct AuditEntry {
+  std::string time;  // UTC ISO-8601
+  std::string operator_name;
+  std::string action;  // "init", "issue", "respond", "respond-refused", "puk-disclose", "so-unblock", ...
+  std::string card_id;
+  std::string holder_id;
+  std::string outcome;  // "ok", "refused", "failed"
+  std::string reason;
+  std::vector<std::pair<std::string, std::string>> details;
+};
+
+struct AuditHead {
+  std::uint64_t seq = 0;
+  std::string hash;  // hex SHA-256 of the last line; empty for an empty trail
+};
+
+class AuditLog {
+ public:
+  AuditLog(std::string path, ByteView key);
+  /// Appends one entry atomically (one write, fsync, under an exclusive lock). On a failed or short write the
+  /// file is cut back to its previous size and Error(io) names the path and the cause. Returns the new head.
+  AuditHead append(const AuditEntry& entry);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  SecureBytes key_;
+};
+
+struct AuditVerification {
+  bool ok = true;
+  std::uint64_t entries = 0;
+  std::uint64_t bad_line = 0;  // 1-based line of the first problem
+  std::string problem;         // "line 7: MAC does not match (entry edited?)"
+  AuditHead head;
+};
+
+/// Checks every line's MAC, sequence and chain, and (when given) that the trail ends at expected_head, so that
+/// deleting or truncating the last entries is found too.
+AuditVerification verify_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected_head);
+
+struct AuditFilter {
+  std::string since, until;  // ISO-8601 prefixes compared as strings
+  std::string card_id, action, operator_name;
+};
+/// The entries that match, as parsed fields (for `cardctl audit show`).
+std::vector<AuditEntry> query_audit(const std::string& path, const AuditFilter& filter);
+
+/// The canonical JSON of an entry without its MAC (what the MAC covers), given seq and prev.
+std::string audit_canonical(const AuditEntry& e, std::uint64_t seq, const std::string& prev);
+
+}  // namespace cardctl::store
