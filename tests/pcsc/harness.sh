@@ -71,8 +71,8 @@ pcsc__alive() {  # PID: running and not a zombie
   [[ -n $state && $state != Z* ]]
 }
 
-pcsc__stop_pid() {  # PID NAME: SIGTERM, up to 5 s, then SIGKILL; always reaped
-  local pid=$1 name=$2 i
+pcsc__stop_pid() {  # PID NAME: SIGTERM, up to 5 s, then SIGKILL; always reaped. Returns the exit status.
+  local pid=$1 name=$2 i status=0
   [[ -n $pid ]] || return 0
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 50; i++)); do
@@ -83,26 +83,32 @@ pcsc__stop_pid() {  # PID NAME: SIGTERM, up to 5 s, then SIGKILL; always reaped
     pcsc_log "$name (pid $pid) did not stop on SIGTERM; killing it"
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  wait "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || status=$?
+  return "$status"
 }
 
+# pcsc_stop: stops cardsim and pcscd (the exit trap does it anyway). Fails when cardsim did not exit cleanly
+# on SIGTERM (a crash, or a sanitizer report).
 pcsc_stop() {
-  pcsc__stop_pid "$PCSC_CARDSIM_PID" cardsim
+  local rc=0
+  pcsc__stop_pid "$PCSC_CARDSIM_PID" cardsim || rc=$?
+  [[ $rc == 0 ]] || pcsc_log "cardsim exited with status $rc"
   PCSC_CARDSIM_PID=
-  pcsc__stop_pid "$PCSC_PCSCD_PID" pcscd
+  pcsc__stop_pid "$PCSC_PCSCD_PID" pcscd || true
   PCSC_PCSCD_PID=
   if [[ -n $PCSC_WATCHDOG_PID ]]; then
     kill -KILL "$PCSC_WATCHDOG_PID" 2>/dev/null || true
     wait "$PCSC_WATCHDOG_PID" 2>/dev/null || true
     PCSC_WATCHDOG_PID=
   fi
+  return "$rc"
 }
 
 pcsc__on_exit() {
   local rc=$?
   trap - EXIT INT TERM
   set +e  # cleanup runs to the end whatever the test's shell options
-  pcsc_stop
+  pcsc_stop || { [[ $rc == 0 ]] && rc=1; }
   if [[ $rc != 0 && $rc != 77 ]]; then
     local log
     for log in "$PCSC_DIR/cardsim.log" "$PCSC_DIR/pcscd.log"; do
@@ -156,7 +162,7 @@ pcsc__start_pcscd() {
 # pcsc_restart_pcscd: stops pcscd and starts it again (cardsim keeps running and must reconnect); waits until
 # every card that is not removed shows in its reader again.
 pcsc_restart_pcscd() {
-  pcsc__stop_pid "$PCSC_PCSCD_PID" pcscd
+  pcsc__stop_pid "$PCSC_PCSCD_PID" pcscd || true
   pcsc__start_pcscd
   local i
   for ((i = 0; i < ${#PCSC_READERS[@]}; i++)); do
