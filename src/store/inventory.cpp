@@ -151,6 +151,17 @@ int Inventory::schema_version() {
 }
 
 void Inventory::with_transaction(const std::function<void()>& fn) {
+  if (sqlite3_get_autocommit(db_) == 0) {  // already inside one: a savepoint nests
+    exec("SAVEPOINT nested");
+    try {
+      fn();
+      exec("RELEASE nested");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK TO nested; RELEASE nested", nullptr, nullptr, nullptr);
+      throw;
+    }
+    return;
+  }
   exec("BEGIN IMMEDIATE");
   try {
     fn();
@@ -305,8 +316,13 @@ void Inventory::clear_identification_failures(const std::string& holder_id) {
 }
 
 void Inventory::set_audit_head(std::uint64_t seq, const std::string& hash) {
-  Statement s(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)");
-  s.bind(1, std::to_string(seq) + " " + hash).run("recording the audit head");
+  // Two operators may append at once; the head only moves forward.
+  with_transaction([&] {
+    auto current = audit_head();
+    if (current && current->first >= seq) return;
+    Statement s(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)");
+    s.bind(1, std::to_string(seq) + " " + hash).run("recording the audit head");
+  });
 }
 
 std::optional<std::pair<std::uint64_t, std::string>> Inventory::audit_head() {

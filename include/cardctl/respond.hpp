@@ -1,0 +1,36 @@
+// Layer 9: the helpdesk side of offline unblock (DESIGN.md §1, §3, §6): check the card, the policy and the
+// caller, then turn the challenge into a response, audited whatever the outcome.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "cardctl/codes.hpp"
+#include "cardctl/site.hpp"
+
+namespace cardctl::lifecycle {
+
+struct RespondRequest {
+  std::string card_id;
+  std::string challenge;  // as the caller read it out (check optional)
+  std::string operator_name;
+  /// For a card that is not in the inventory (only when the policy allows unknown cards).
+  std::optional<crypto::AdminAlgorithm> algorithm;
+  std::optional<std::uint32_t> key_version;
+  /// Asks the operator for the caller's answer to a security question; returns what the operator typed.
+  std::function<SecureString(const policy::Question&)> ask;
+  crypto::RandomSource random = crypto::system_random();
+};
+
+struct RespondResult {
+  std::string card_id;
+  codes::Formatted response;
+  int unblocks_left_in_period = 0;
+};
+
+/// Error(policy) for every refusal (unknown/revoked card, offline unblock disabled, limit reached, caller not
+/// identified, holder locked out) with the rule named and the in-person path in the hint; refusals are audited.
+RespondResult respond(Site& site, const RespondRequest& request);
+
+}  // namespace cardctl::lifecycle

@@ -1,0 +1,60 @@
+// Layer 9: an installation ("site"): the keystore, the inventory, the audit trail and the policy, in one
+// directory (DESIGN.md §6). `cardctl init` creates it; every helpdesk and issuance command opens it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cardctl/audit.hpp"
+#include "cardctl/inventory.hpp"
+#include "cardctl/keystore.hpp"
+#include "cardctl/policy.hpp"
+
+namespace cardctl::lifecycle {
+
+struct SitePaths {
+  std::string dir;
+  std::string keystore() const { return dir + "/keystore"; }
+  std::string inventory() const { return dir + "/inventory.db"; }
+  std::string audit() const { return dir + "/audit.log"; }
+  std::string policy() const { return dir + "/policy.toml"; }
+};
+
+/// $CARDCTL_HOME, else $XDG_DATA_HOME/cardctl, else ~/.local/share/cardctl.
+std::string default_site_dir();
+
+struct InitOptions {
+  std::string policy_file;                 // validated, then copied into the site
+  bool force = false;                      // replace an existing installation
+  std::optional<Bytes> import_master;      // migrate a master key from another system
+  std::optional<std::uint32_t> import_version;
+  crypto::ScryptParams scrypt{};
+  std::string operator_name;
+};
+
+class Site {
+ public:
+  /// Creates the directory (0700), keystore, inventory, audit trail and policy copy. Error(conflict) when an
+  /// installation exists there and !force. Nothing is left half-made on failure of the keystore step.
+  static Site init(const SitePaths& paths, const Passphrase& passphrase, const InitOptions& options);
+  /// Opens an installation: Error(not_found) with a hint to run `cardctl init` when there is none.
+  static Site open(const SitePaths& paths, const Passphrase& passphrase);
+
+  /// Appends to the audit trail (time filled in) and records the new head in the inventory.
+  void audit(store::AuditEntry entry);
+
+  SitePaths paths;
+  store::Keystore keystore;
+  store::Inventory inventory;
+  policy::Policy policy;
+
+ private:
+  Site(SitePaths p, store::Keystore k, store::Inventory i, policy::Policy pol)
+      : paths(std::move(p)), keystore(std::move(k)), inventory(std::move(i)), policy(std::move(pol)) {}
+};
+
+/// The operator name recorded in the audit trail: --operator, else $CARDCTL_OPERATOR, else the login name.
+std::string operator_name(const std::string& given);
+
+}  // namespace cardctl::lifecycle
