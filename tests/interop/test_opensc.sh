@@ -37,7 +37,9 @@ expect "Personal Identity Verification Card" "$out"
 
 # pkcs15-tool -D shows the PIN, the key and the certificate of 9a
 out=$(pkcs15-tool --reader "$R" -D 2>&1)
-expect "PIV Card Holder pin" "$out"
+expect "PIN \[PIN\]" "$out"
+expect "PIN \[PIV PUK\]" "$out"
+expect "Serial number  : [0-9a-f]{32}" "$out"
 expect "Private EC Key \[PIV AUTH key\]" "$out"
 expect "X\.509 Certificate \[Certificate for PIV Authentication\]" "$out"
 
