@@ -11,6 +11,7 @@
 #include "cardctl/error.hpp"
 #include "cardctl/piv_ids.hpp"
 #include "cardctl/sim_card.hpp"
+#include "cardctl/tlv.hpp"
 #include "cardctl/sim_transport.hpp"
 
 using namespace cardctl;
@@ -81,9 +82,7 @@ Bytes send_response(ByteView challenge) {
   c.ins = apdu::ins::general_authenticate;
   c.p1 = kTdes;
   c.p2 = piv::keyref::management;
-  c.data = {static_cast<std::uint8_t>(piv::tag::dynamic_auth), static_cast<std::uint8_t>(response.size() + 2),
-            static_cast<std::uint8_t>(piv::tag::response), static_cast<std::uint8_t>(response.size())};
-  c.data.insert(c.data.end(), response.begin(), response.end());
+  c.data = tlv::encode(piv::tag::dynamic_auth, tlv::encode(piv::tag::response, response));
   return apdu::encode(c);
 }
 
