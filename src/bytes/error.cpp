@@ -5,13 +5,13 @@ namespace cardctl {
 ExitCode exit_code_for(ErrorKind kind) noexcept {
   switch (kind) {
     case ErrorKind::usage: return ExitCode::usage;
-    case ErrorKind::wrong_pin: return ExitCode::wrong_pin;
+    case ErrorKind::wrong_pin:
+    case ErrorKind::auth_failed: return ExitCode::wrong_pin;
     case ErrorKind::blocked: return ExitCode::blocked;
     case ErrorKind::policy: return ExitCode::policy;
     case ErrorKind::not_found: return ExitCode::not_found;
     case ErrorKind::io: return ExitCode::io;
     case ErrorKind::security_status:
-    case ErrorKind::auth_failed:
     case ErrorKind::wrong_data:
     case ErrorKind::unsupported:
     case ErrorKind::card_removed:

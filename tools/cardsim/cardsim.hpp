@@ -3,6 +3,7 @@
 //   serve   - present cards to pcscd through the vsmartcard vpcd driver
 //   fault   - set or clear the fault-injection fields of a state file
 //   ctl     - send one line to a running `serve --control SOCKET`
+//   apdu    - send raw APDUs to a card state file
 #pragma once
 
 #include <cstdint>
@@ -42,10 +43,17 @@ struct CtlOptions {
   std::vector<std::string> words;
 };
 
+struct ApduOptions {
+  std::string file;
+  std::vector<std::string> apdus;  // hex
+  bool reset = false;
+};
+
 int run_create(const CreateOptions& options);
 int run_serve(const ServeOptions& options);
 int run_fault(const FaultOptions& options);
 int run_ctl(const CtlOptions& options);
+int run_apdu(const ApduOptions& options);
 
 /// Messages to stderr, prefixed "cardsim: ".
 void say(const std::string& line);

@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
   t->add_option("SOCKET", ctl.socket, "control socket")->required();
   t->add_option("COMMAND", ctl.words, "remove N | insert N | vanish-after N K | status")->required();
 
+  ApduOptions apdu;
+  auto* a = app.add_subcommand("apdu", "send raw APDUs (hex) to a card state file and print the answers");
+  a->add_option("FILE", apdu.file, "card state file")->required();
+  a->add_option("APDU", apdu.apdus, "command APDUs in hex, sent in order")->required();
+  a->add_flag("--reset", apdu.reset, "reset the card afterwards (ends the session) instead of leaving it");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -75,6 +81,7 @@ int main(int argc, char** argv) {
 
   try {
     if (c->parsed()) return run_create(create);
+    if (a->parsed()) return run_apdu(apdu);
     if (s->parsed()) return run_serve(serve);
     if (f->parsed()) {
       if (!fault.vanish_after && !fault.clear) {

@@ -1,0 +1,79 @@
+#include "audit_cmd.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "cardctl/error.hpp"
+#include "json.hpp"
+#include "output.hpp"
+
+namespace cardctl::cli {
+
+void setup_audit(CLI::App& app, Context& ctx) {
+  auto* audit = app.add_subcommand("audit", "Verify and show the audit trail");
+  audit->require_subcommand(1);
+  auto options = std::make_shared<AuditOptions>();
+  auto* verify = audit->add_subcommand("verify", "Check every entry's MAC, order and chain; report the first bad one");
+  add_site_options(*verify, options->site);
+  add_json_option(*verify, ctx);
+  verify->footer("Exit status 0 when the trail is intact, 6 when it is not.\n\nExample:\n  cardctl audit verify");
+  verify->callback([options, &ctx] { run_audit_verify(*options, ctx); });
+
+  auto* show = audit->add_subcommand("show", "List audit entries");
+  add_site_options(*show, options->site);
+  add_json_option(*show, ctx);
+  show->add_option("--card", options->filter.card_id, "Only this card id")->type_name("ID");
+  show->add_option("--action", options->filter.action, "Only this action (init, issue, respond, ...)")->type_name("ACTION");
+  show->add_option("--by", options->filter.operator_name, "Only this operator")->type_name("NAME");
+  show->add_option("--since", options->filter.since, "From this UTC time or date (2026-11-01)")->type_name("TIME");
+  show->add_option("--until", options->filter.until, "Up to this UTC time or date")->type_name("TIME");
+  show->footer("Examples:\n  cardctl audit show --card 12345678\n  cardctl audit show --action respond --since 2026-11-01 --json");
+  show->callback([options, &ctx] { run_audit_show(*options, ctx); });
+}
+
+void run_audit_verify(const AuditOptions& options, Context& ctx) {
+  auto site = open_site(options.site, ctx);
+  std::optional<store::AuditHead> head;
+  if (auto h = site.inventory.audit_head()) head = store::AuditHead{h->first, h->second};
+  auto v = store::verify_audit(site.paths.audit(), site.keystore.audit_key(), head);
+  if (ctx.json) {
+    Json j = Json::object().set("ok", v.ok).set("entries", static_cast<std::int64_t>(v.entries));
+    if (!v.ok) j.set("bad_line", static_cast<std::int64_t>(v.bad_line)).set("problem", v.problem);
+    ctx.o() << j.dump() << '\n';
+  } else {
+    Fields f;
+    f.add("Audit trail", site.paths.audit()).add("Entries", std::to_string(v.entries)).add("Result", v.ok ? "intact" : v.problem);
+    f.print(ctx.o());
+  }
+  if (!v.ok) {
+    site.audit({"", options.site.op(), "audit-verify", "", "", "failed", v.problem, {}});
+    throw Error(ErrorKind::policy, "the audit trail " + site.paths.audit() + " has been tampered with: " + v.problem,
+                "keep the file as evidence and restore the trail from your backup");
+  }
+}
+
+void run_audit_show(const AuditOptions& options, Context& ctx) {
+  auto site = open_site(options.site, ctx);
+  auto entries = store::query_audit(site.paths.audit(), options.filter);
+  if (ctx.json) {
+    Json list = Json::array();
+    for (const auto& e : entries)
+      list.push(Json::object()
+                    .set("time", e.time)
+                    .set("operator", e.operator_name)
+                    .set("action", e.action)
+                    .set("card", e.card_id)
+                    .set("holder", e.holder_id)
+                    .set("outcome", e.outcome)
+                    .set("reason", e.reason));
+    ctx.o() << list.dump() << '\n';
+    return;
+  }
+  for (const auto& e : entries) {
+    ctx.o() << e.time << "  " << e.operator_name << "  " << e.action << "  " << (e.card_id.empty() ? "-" : e.card_id)
+            << "  " << e.outcome;
+    if (!e.reason.empty()) ctx.o() << "  (" << e.reason << ")";
+    ctx.o() << '\n';
+  }
+}
+
+}  // namespace cardctl::cli

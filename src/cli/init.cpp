@@ -1,0 +1,85 @@
+#include "init.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "cardctl/error.hpp"
+#include "cardctl/files.hpp"
+#include "json.hpp"
+#include "output.hpp"
+
+namespace cardctl::cli {
+
+void setup_init(CLI::App& app, Context& ctx) {
+  auto options = std::make_shared<InitOptions>();
+  options->site.passphrase.confirm = true;
+  auto* sub = app.add_subcommand("init", "Create the installation: keystore, inventory, audit trail and policy");
+  add_site_options(*sub, options->site);
+  add_json_option(*sub, ctx);
+  sub->add_option("--policy", options->policy_file, "The policy file to install (checked first)")->type_name("FILE");
+  sub->add_flag("--force", options->force, "Replace an existing installation (destroys its keys)");
+  sub->add_flag("--rotate", options->rotate,
+                "Add a new master key version to the existing installation; cards issued under older versions "
+                "keep working");
+  sub->add_option("--import-master", options->import_master_file,
+                  "Import a master admin key (64 hex digits in a 0600 FILE) from another system")
+      ->type_name("FILE");
+  sub->add_option("--key-version", options->key_version, "Version number for the imported master key")
+      ->type_name("N");
+  sub->add_option("--scrypt-n", options->scrypt_n, "scrypt cost for the keystore (tests)")->group("");
+  sub->footer(
+      "The passphrase is asked twice on the terminal, or read from --passphrase-file, CARDCTL_PASSPHRASE or\n"
+      "one line of stdin.\n\n"
+      "Examples:\n"
+      "  cardctl init --policy examples/policy.toml\n"
+      "  cardctl init --home /srv/cardctl --policy policy.toml --import-master old-master.hex --key-version 3\n"
+      "  cardctl init --rotate");
+  sub->callback([options, &ctx] { run_init(*options, ctx); });
+}
+
+void run_init(InitOptions& options, Context& ctx) {
+  auto paths = options.site.paths();
+  std::optional<Bytes> imported;
+  if (options.import_master_file) {
+    SecureBytes text = files::read_secret(*options.import_master_file);
+    imported = from_hex(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
+    if (imported->size() != 32)
+      throw Error(ErrorKind::usage, *options.import_master_file + " must hold a 32-byte master key as 64 hex digits");
+  }
+  std::uint32_t version = 0;
+  std::string action;
+  if (options.rotate || (imported && files::exists(paths.keystore()) && !options.force)) {
+    options.site.passphrase.confirm = false;
+    auto site = open_site(options.site, ctx);
+    version = imported ? site.keystore.import_master(*imported, options.key_version, true) : site.keystore.rotate();
+    site.keystore.save();
+    action = imported ? "master key imported" : "master key rotated";
+    site.audit({"", options.site.op(), imported ? "import-master" : "rotate", "", "", "ok", "",
+                {{"key_version", std::to_string(version)}}});
+  } else {
+    if (options.policy_file.empty())
+      throw Error(ErrorKind::usage, "cardctl init needs a policy file", "start from examples/policy.toml: --policy FILE");
+    policy::load_policy(options.policy_file);  // a bad policy is refused before the passphrase is asked
+    if (!options.force && files::exists(paths.keystore()))
+      throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
+                  "use it as it is, add a key version with --rotate, or replace it with --force (destroys its keys)");
+    Passphrase pass = ctx.secret<Passphrase>(options.site.passphrase);
+    lifecycle::InitOptions io;
+    io.policy_file = options.policy_file;
+    io.force = options.force;
+    io.import_master = imported;
+    io.import_version = options.key_version;
+    if (options.scrypt_n) io.scrypt.n = *options.scrypt_n;
+    io.operator_name = options.site.op();
+    auto site = lifecycle::Site::init(paths, pass, io);
+    version = site.keystore.current_version();
+    action = "installation created";
+  }
+  if (imported) secure_wipe(imported->data(), imported->size());
+  if (ctx.json) {
+    ctx.o() << Json::object().set("home", paths.dir).set("result", action).set("key_version", version).dump() << '\n';
+  } else {
+    Fields().add("Installation", paths.dir).add("Result", action).add("Master key version", std::to_string(version)).print(ctx.o());
+  }
+}
+
+}  // namespace cardctl::cli

@@ -1,0 +1,87 @@
+// The cardctl executable: the subcommands, listed explicitly (STYLE.md 8), and the one error translator
+// (STYLE.md 9) that maps every failure to a documented exit code (cardctl(1), EXIT STATUS).
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "cardctl/error.hpp"
+#include "context.hpp"
+#include "output.hpp"
+#include "audit_cmd.hpp"
+#include "challenge.hpp"
+#include "init.hpp"
+#include "issue.hpp"
+#include "policy_check.hpp"
+#include "readers.hpp"
+#include "respond.hpp"
+#include "status.hpp"
+#include "unblock.hpp"
+
+namespace cli = cardctl::cli;
+
+namespace {
+
+constexpr const char* kFooter =
+    "Secrets are never taken from the command line: see cardctl(1), SECRETS.\n"
+    "Exit status: 0 ok, 1 failure, 2 usage, 3 card error, 4 wrong PIN/PUK/response, 5 blocked,\n"
+    "6 policy refusal, 7 not found, 8 I/O.\n\n"
+    "Examples:\n"
+    "  cardctl readers\n"
+    "  cardctl status\n"
+    "  cardctl status --reader sim:card.sim --json\n"
+    "  cardctl status --serial 12345678 --verbose\n\n"
+    "Run 'cardctl COMMAND --help' for a command's options, 'man cardctl' for the details.";
+
+int run(int argc, char** argv, cli::Context& ctx) {
+  CLI::App app{"cardctl: look after PIV smart cards, from first issue to offline unblock", "cardctl"};
+  app.set_version_flag("--version", "cardctl " CARDCTL_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand too
+  app.footer(kFooter);
+  cli::add_global_options(app, ctx);
+
+  // The subcommands, one file each.
+  cli::setup_readers(app, ctx);
+  cli::setup_status(app, ctx);
+  cli::setup_init(app, ctx);
+  cli::setup_policy(app, ctx);
+  cli::setup_issue(app, ctx);
+  cli::setup_challenge(app, ctx);
+  cli::setup_respond(app, ctx);
+  cli::setup_unblock(app, ctx);
+  cli::setup_audit(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+    return ctx.exit_code;
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e, ctx.o(), ctx.e());
+  } catch (const CLI::ParseError& e) {
+    std::string where = "cardctl";
+    for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
+    cli::report_error(ctx.e(), e.what(), "run '" + where + " --help' for usage", ctx.color);
+    return static_cast<int>(cardctl::ExitCode::usage);
+  } catch (const cardctl::Error& e) {
+    cli::report_error(ctx.e(), e, ctx.verbose, ctx.color);
+    return static_cast<int>(cardctl::exit_code_for(e.kind()));
+  } catch (const std::exception& e) {
+    cli::report_error(ctx.e(), std::string("internal error: ") + e.what(),
+                      "this is a bug in cardctl; please report it with the output of --verbose", ctx.color);
+  } catch (...) {
+    cli::report_error(ctx.e(), "internal error", "this is a bug in cardctl; please report it", ctx.color);
+  }
+  return static_cast<int>(cardctl::ExitCode::failure);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::Context ctx = cli::Context::standard();
+  int code = run(argc, argv, ctx);
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "cardctl: error: writing the output failed\n";
+    return static_cast<int>(cardctl::ExitCode::io);
+  }
+  return code;
+}

@@ -1,0 +1,55 @@
+#include "output.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <ostream>
+
+#include "cardctl/apdu.hpp"
+
+namespace cardctl::cli {
+
+Fields& Fields::add(std::string label, std::string value, int indent) {
+  rows_.push_back({std::move(label), std::move(value), indent});
+  return *this;
+}
+
+void Fields::print(std::ostream& out) const {
+  std::size_t width = 0;
+  for (const auto& r : rows_) width = std::max(width, r.label.size() + static_cast<std::size_t>(r.indent) + 1);
+  for (const auto& r : rows_) {
+    std::string left = std::string(static_cast<std::size_t>(r.indent), ' ') + r.label + ":";
+    if (r.value.empty()) {
+      out << left << '\n';
+    } else {
+      out << fmt::format("{:<{}}  {}\n", left, width, r.value);
+    }
+  }
+}
+
+namespace {
+constexpr const char* kRed = "\x1b[31m";
+constexpr const char* kYellow = "\x1b[33m";
+constexpr const char* kReset = "\x1b[0m";
+
+std::string label(const char* name, const char* colour, bool color) {
+  return color ? fmt::format("{}{}{}", colour, name, kReset) : std::string(name);
+}
+}  // namespace
+
+void report_error(std::ostream& err, std::string_view message, std::string_view hint, bool color) {
+  err << "cardctl: " << label("error:", kRed, color) << ' ' << message << '\n';
+  if (!hint.empty()) err << "cardctl: " << label("hint:", kYellow, color) << ' ' << hint << '\n';
+}
+
+void report_error(std::ostream& err, const Error& e, bool verbose, bool color) {
+  report_error(err, e.what(), e.hint(), color);
+  if (!verbose) return;
+  err << "cardctl: detail: kind " << to_string(e.kind()) << '\n';
+  if (e.status_word()) err << "cardctl: detail: status word " << apdu::describe_sw(*e.status_word()) << '\n';
+  if (e.pcsc_code()) {
+    err << fmt::format("cardctl: detail: PC/SC code 0x{:08X}\n", static_cast<unsigned long>(*e.pcsc_code()));
+  }
+  if (e.retries()) err << "cardctl: detail: tries left " << *e.retries() << '\n';
+}
+
+}  // namespace cardctl::cli

@@ -1,0 +1,36 @@
+// Layer 10: text output helpers. stdout carries data only (STYLE.md 9); errors and hints go through
+// report_error on stderr.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cardctl/error.hpp"
+
+namespace cardctl::cli {
+
+/// "Label:   value" lines with the values aligned, printed in the order added.
+class Fields {
+ public:
+  Fields& add(std::string label, std::string value, int indent = 0);
+  void print(std::ostream& out) const;
+
+ private:
+  struct Row {
+    std::string label;
+    std::string value;
+    int indent;
+  };
+  std::vector<Row> rows_;
+};
+
+/// The error translator's output (STYLE.md 9): "cardctl: error: <message>" and "cardctl: hint: <hint>";
+/// with verbose also the error kind, status word, PC/SC code and retries left.
+void report_error(std::ostream& err, const Error& e, bool verbose, bool color);
+/// "cardctl: error: <message>" with an optional hint, for errors that are not cardctl::Error.
+void report_error(std::ostream& err, std::string_view message, std::string_view hint, bool color);
+
+}  // namespace cardctl::cli

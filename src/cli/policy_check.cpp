@@ -1,0 +1,38 @@
+#include "policy_check.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "cardctl/error.hpp"
+#include "cardctl/policy.hpp"
+#include "json.hpp"
+
+namespace cardctl::cli {
+
+void setup_policy(CLI::App& app, Context& ctx) {
+  auto* policy = app.add_subcommand("policy", "Work with policy files");
+  policy->require_subcommand(1);
+  auto options = std::make_shared<PolicyCheckOptions>();
+  auto* check = policy->add_subcommand("check", "Check a policy file; list every problem with file, line and key");
+  check->add_option("FILE", options->file, "The policy file")->required()->type_name("FILE");
+  add_json_option(*check, ctx);
+  check->footer("Exit status 0 when the file is valid, 6 when it has problems.\n\nExample:\n"
+                "  cardctl policy check examples/policy.toml");
+  check->callback([options, &ctx] { run_policy_check(*options, ctx); });
+}
+
+void run_policy_check(const PolicyCheckOptions& options, Context& ctx) {
+  auto diags = policy::check_policy(options.file);
+  if (ctx.json) {
+    Json list = Json::array();
+    for (const auto& d : diags)
+      list.push(Json::object().set("file", d.source).set("line", d.line).set("key", d.key).set("message", d.message));
+    ctx.o() << Json::object().set("file", options.file).set("valid", diags.empty()).set("problems", std::move(list)).dump()
+            << '\n';
+  } else {
+    for (const auto& d : diags) ctx.o() << d.to_string() << '\n';
+    if (diags.empty()) ctx.note(options.file + ": no problems");
+  }
+  if (!diags.empty()) ctx.exit_code = static_cast<int>(ExitCode::policy);
+}
+
+}  // namespace cardctl::cli

@@ -1,0 +1,104 @@
+#include "respond.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <map>
+#include <unistd.h>
+
+#include "cardctl/error.hpp"
+#include "cardctl/files.hpp"
+#include "cardctl/respond.hpp"
+#include "json.hpp"
+#include "output.hpp"
+
+namespace cardctl::cli {
+
+void setup_respond(CLI::App& app, Context& ctx) {
+  auto options = std::make_shared<RespondOptions>();
+  auto* sub = app.add_subcommand("respond", "Helpdesk: turn a caller's challenge code into a response code");
+  add_json_option(*sub, ctx);
+  add_site_options(*sub, options->site);
+  sub->add_option("--card", options->card_id, "The card id the caller reads out")->required()->type_name("ID");
+  sub->add_option("--challenge", options->challenge,
+                  "The challenge code as read out (else asked for); spaces, dashes and case do not matter")
+      ->type_name("CODE");
+  sub->add_option("--algorithm", options->algorithm, "Admin-key algorithm, for a card not in the inventory")
+      ->type_name("ALG");
+  sub->add_option("--key-version", options->key_version, "Master key version, for a card not in the inventory")
+      ->type_name("N");
+  sub->add_option("--answers-file", options->answers_file,
+                  "The caller's answers as 'question-id: answer' lines in a 0600 FILE (for scripts); the questions "
+                  "the policy picks are looked up there")
+      ->type_name("FILE");
+  sub->footer(
+      "The operator is asked the security questions the policy demands; the caller's answers are typed without\n"
+      "echo (or one per line on stdin). Every response and every refusal is audited.\n\n"
+      "Examples:\n"
+      "  cardctl respond --card 12345678\n"
+      "  cardctl respond --card 12345678 --challenge 'C258 0945 CEC5 638C 1769' --json");
+  sub->callback([options, &ctx] { run_respond(*options, ctx); });
+}
+
+void run_respond(RespondOptions& options, Context& ctx) {
+  auto site = open_site(options.site, ctx);
+  lifecycle::RespondRequest req;
+  req.card_id = options.card_id;
+  req.operator_name = options.site.op();
+  if (!options.algorithm.empty()) {
+    req.algorithm = crypto::admin_algorithm_from_name(options.algorithm);
+    if (!req.algorithm) throw Error(ErrorKind::usage, "unknown algorithm '" + options.algorithm + "'", "use tdes, aes128, aes192 or aes256");
+  }
+  req.key_version = options.key_version;
+  req.challenge = options.challenge;
+  if (req.challenge.empty()) {
+    if (ctx.no_prompt && isatty(STDIN_FILENO)) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
+    if (isatty(STDIN_FILENO)) ctx.e() << "Challenge code for card " << options.card_id << ": " << std::flush;
+    if (!std::getline(std::cin, req.challenge)) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
+  }
+  std::map<std::string, SecureString> scripted;
+  if (options.answers_file) {
+    SecureBytes text = files::read_secret(*options.answers_file);
+    SecureString line;
+    auto flush = [&] {
+      auto colon = line.find(':');
+      if (colon != SecureString::npos) {
+        SecureString id = line.substr(0, colon), answer = line.substr(colon + 1);
+        scripted[std::string(id.begin(), id.end())] = answer;
+      }
+      line.clear();
+    };
+    for (auto b : text) {
+      if (b == '\n') flush();
+      else line.push_back(static_cast<char>(b));
+    }
+    flush();
+  }
+  req.ask = [&](const policy::Question& q) {
+    if (options.answers_file) {
+      auto it = scripted.find(q.id);
+      ctx.debug("answer to " + q.id + (it == scripted.end() ? " not in " : " read from ") + *options.answers_file);
+      return it == scripted.end() ? SecureString() : it->second;
+    }
+    SecretRequest ask{"caller's answer to \"" + q.text + "\"", "", std::nullopt, "", false};
+    return ctx.prompter.read(ask, ctx.no_prompt, [&](std::string_view l) { ctx.debug(l); });
+  };
+  auto result = lifecycle::respond(site, req);
+  if (ctx.json) {
+    ctx.o() << Json::object()
+                   .set("card_id", result.card_id)
+                   .set("response", result.response.code)
+                   .set("check", result.response.check)
+                   .set("unblocks_left_in_period", result.unblocks_left_in_period)
+                   .dump()
+            << '\n';
+  } else {
+    Fields()
+        .add("Card", result.card_id)
+        .add("Response", result.response.code)
+        .add("Check", result.response.check)
+        .add("Offline unblocks left", std::to_string(result.unblocks_left_in_period) + " in this period")
+        .print(ctx.o());
+  }
+}
+
+}  // namespace cardctl::cli

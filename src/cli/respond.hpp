@@ -1,0 +1,24 @@
+// `cardctl respond`: the helpdesk turns the caller's challenge into a response, after checking the card, the
+// policy and the caller (DESIGN.md §1, §3, §6).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "site_options.hpp"
+
+namespace cardctl::cli {
+
+struct RespondOptions {
+  SiteOptions site;
+  std::string card_id;
+  std::string challenge;
+  std::string algorithm;
+  std::optional<std::uint32_t> key_version;
+  std::optional<std::string> answers_file;  // "question-id: answer" lines, for scripts and tests
+};
+
+void setup_respond(CLI::App& app, Context& ctx);
+void run_respond(RespondOptions& options, Context& ctx);
+
+}  // namespace cardctl::cli

@@ -1,0 +1,26 @@
+// Layer 10: what the helpdesk and issuance commands share: where the installation is (--home, CARDCTL_HOME)
+// and the keystore passphrase (--passphrase-file, CARDCTL_PASSPHRASE, stdin, or a prompt).
+#pragma once
+
+#include <string>
+
+#include "cardctl/site.hpp"
+#include "context.hpp"
+
+namespace cardctl::cli {
+
+struct SiteOptions {
+  std::string home;           // --home; default lifecycle::default_site_dir()
+  std::string operator_name;  // --operator; default $CARDCTL_OPERATOR or the login name
+  SecretRequest passphrase{"keystore passphrase", "--passphrase-file", std::nullopt, "CARDCTL_PASSPHRASE", false};
+
+  lifecycle::SitePaths paths() const;
+  std::string op() const { return lifecycle::operator_name(operator_name); }
+};
+
+/// Adds --home, --operator and --passphrase-file.
+void add_site_options(CLI::App& app, SiteOptions& options);
+/// Reads the passphrase and opens the installation.
+lifecycle::Site open_site(const SiteOptions& options, const Context& ctx);
+
+}  // namespace cardctl::cli

@@ -1,0 +1,229 @@
+#include "status.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "card.hpp"
+#include "cardctl/error.hpp"
+#include "cardctl/piv.hpp"
+#include "cardctl/tlv.hpp"
+#include "cert_summary.hpp"
+#include "json.hpp"
+#include "output.hpp"
+
+namespace cardctl::cli {
+
+namespace {
+
+// Slots in the order SP 800-73-4 Part 1 Table 4b lists them: the four primary keys, then the retired ones.
+std::vector<std::uint8_t> status_slots() {
+  std::vector<std::uint8_t> slots = {piv::keyref::authentication, piv::keyref::signature,
+                                     piv::keyref::key_management, piv::keyref::card_authentication};
+  for (int s = piv::keyref::retired_first; s <= piv::keyref::retired_last; ++s) {
+    slots.push_back(static_cast<std::uint8_t>(s));
+  }
+  return slots;
+}
+
+const char* pin_policy_name(piv::PinPolicy p) {
+  switch (p) {
+    case piv::PinPolicy::default_policy: return "default";
+    case piv::PinPolicy::never: return "never";
+    case piv::PinPolicy::once: return "once";
+    case piv::PinPolicy::always: return "always";
+  }
+  return "unknown";
+}
+
+const char* touch_policy_name(piv::TouchPolicy p) {
+  switch (p) {
+    case piv::TouchPolicy::default_policy: return "default";
+    case piv::TouchPolicy::never: return "never";
+    case piv::TouchPolicy::always: return "always";
+    case piv::TouchPolicy::cached: return "cached";
+  }
+  return "unknown";
+}
+
+struct SlotStatus {
+  std::uint8_t slot = 0;
+  std::optional<piv::SlotInfo> key;
+  std::optional<CertSummary> certificate;
+};
+
+struct CardStatus {
+  std::string reader;
+  std::optional<std::string> card_id;
+  std::optional<std::uint32_t> serial;
+  std::optional<std::string> version;
+  piv::RetryInfo pin;
+  piv::RetryInfo puk;
+  piv::ManagementKeyInfo management;
+  std::optional<std::string> chuid_guid;
+  std::vector<SlotStatus> slots;
+};
+
+// Everything here is a read: GET DATA, GET METADATA, GET SERIAL/VERSION and an empty VERIFY, which reports the
+// PIN counter without spending a try (SP 800-73-4 Part 2 §3.2.1).
+CardStatus read_status(piv::PivSession& session) {
+  CardStatus st;
+  st.reader = session.connection().reader();
+  st.serial = session.serial();
+  try {
+    st.version = session.version().to_string();
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::unsupported) throw;
+  }
+  try {
+    st.card_id = session.card_id();
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::not_found) throw;
+  }
+  st.pin = session.pin_retries();
+  st.puk = session.puk_retries();
+  st.management = session.management_key_info();
+  if (auto chuid = session.get_object(piv::object::chuid)) {
+    if (auto guid = tlv::find(*chuid, piv::tag::chuid_guid)) st.chuid_guid = to_hex(*guid);
+  }
+  for (std::uint8_t slot : status_slots()) {
+    SlotStatus s{slot, session.slot_info(slot), std::nullopt};
+    if (auto der = session.get_certificate(slot)) s.certificate = summarize_certificate(*der);
+    if (s.key || s.certificate) st.slots.push_back(std::move(s));
+  }
+  return st;
+}
+
+std::string slot_id(std::uint8_t slot) { return fmt::format("{:02x}", slot); }
+
+Json retries_json(const piv::RetryInfo& r) {
+  return Json::object()
+      .set("remaining", r.remaining >= 0 ? Json(r.remaining) : Json())
+      .set("total", r.total)
+      .set("blocked", r.remaining == 0)
+      .set("default", r.is_default);
+}
+
+Json status_json(const CardStatus& st) {
+  Json slots = Json::array();
+  for (const auto& s : st.slots) {
+    Json key;
+    if (s.key) {
+      key = Json::object()
+                .set("algorithm", crypto::name(s.key->algorithm))
+                .set("pin_policy", pin_policy_name(s.key->pin_policy))
+                .set("touch_policy", touch_policy_name(s.key->touch_policy))
+                .set("origin", s.key->generated_on_card ? "generated" : "imported");
+    }
+    Json cert;
+    if (s.certificate) {
+      cert = Json::object()
+                 .set("parsed", s.certificate->parsed)
+                 .set("subject_cn", s.certificate->subject_cn)
+                 .set("not_after", s.certificate->not_after);
+    }
+    slots.push(Json::object()
+                   .set("slot", slot_id(s.slot))
+                   .set("name", piv::slot_name(s.slot))
+                   .set("key", std::move(key))
+                   .set("certificate", std::move(cert)));
+  }
+  return Json::object()
+      .set("reader", st.reader)
+      .set("card_id", st.card_id)
+      .set("serial", st.serial)
+      .set("version", st.version)
+      .set("pin", retries_json(st.pin))
+      .set("puk", retries_json(st.puk))
+      .set("management_key", Json::object()
+                                 .set("algorithm", crypto::info(st.management.algorithm).name)
+                                 .set("default", st.management.is_default))
+      .set("chuid_guid", st.chuid_guid)
+      .set("slots", std::move(slots));
+}
+
+std::string retries_text(const piv::RetryInfo& r) {
+  std::string text;
+  if (r.remaining < 0) {
+    text = "tries left unknown (the card cannot tell without spending one)";
+  } else if (r.remaining == 0) {
+    text = "blocked";
+  } else if (r.total) {
+    text = fmt::format("{} of {} tries left", r.remaining, *r.total);
+  } else {
+    text = fmt::format("{} tries left", r.remaining);
+  }
+  if (r.is_default.value_or(false)) text += ", factory default";
+  return text;
+}
+
+std::string management_text(const piv::ManagementKeyInfo& m) {
+  std::string text = crypto::info(m.algorithm).display;
+  if (!m.is_default) return text + ", default unknown (the card has no metadata)";
+  return text + (*m.is_default ? ", factory default" : ", not the factory default");
+}
+
+std::string key_text(const piv::SlotInfo& k) {
+  return fmt::format("{}, {}, PIN policy {}, touch policy {}", crypto::name(k.algorithm),
+                     k.generated_on_card ? "generated on the card" : "imported", pin_policy_name(k.pin_policy),
+                     touch_policy_name(k.touch_policy));
+}
+
+std::string cert_text(const CertSummary& c) {
+  if (!c.parsed) return "present, not a readable X.509 certificate";
+  std::string text = c.subject_cn ? "CN=" + *c.subject_cn : std::string("no subject CN");
+  if (c.not_after) text += ", expires " + *c.not_after;
+  return text;
+}
+
+void print_status(std::ostream& out, const CardStatus& st) {
+  Fields f;
+  f.add("Reader", st.reader)
+      .add("Card ID", st.card_id.value_or("none (no serial and no CHUID)"))
+      .add("Serial", st.serial ? std::to_string(*st.serial) : "none")
+      .add("Version", st.version.value_or("unknown"))
+      .add("PIN", retries_text(st.pin))
+      .add("PUK", retries_text(st.puk))
+      .add("Management key", management_text(st.management))
+      .add("CHUID GUID", st.chuid_guid.value_or("none"));
+  if (st.slots.empty()) f.add("Slots", "no keys, no certificates");
+  for (const auto& s : st.slots) {
+    f.add(fmt::format("Slot {} ({})", slot_id(s.slot), piv::slot_name(s.slot)), "");
+    f.add("Key", s.key ? key_text(*s.key) : "none, or the card cannot tell", 2);
+    f.add("Certificate", s.certificate ? cert_text(*s.certificate) : "none", 2);
+  }
+  f.print(out);
+}
+
+}  // namespace
+
+void setup_status(CLI::App& app, Context& ctx) {
+  auto options = std::make_shared<StatusOptions>();
+  auto* sub = app.add_subcommand("status", "Show a card: identity, PIN and PUK tries left, management key, slots");
+  add_card_options(*sub, ctx);
+  add_json_option(*sub, ctx);
+  sub->footer(
+      "Reads only: no PIN or PUK try is spent.\n\n"
+      "Examples:\n"
+      "  cardctl status\n"
+      "  cardctl status --reader Yubico --json\n"
+      "  cardctl status --serial 12345678\n"
+      "  cardctl status --reader sim:card.sim");
+  sub->callback([options, &ctx] { run_status(*options, ctx); });
+}
+
+void run_status(const StatusOptions&, Context& ctx) {
+  auto connection = connect_card(ctx, transport::ShareMode::shared);
+  CardStatus st;
+  {
+    piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = true, .trace = ctx.trace()});
+    st = with_context("reading the card in " + connection->reader(), [&] { return read_status(session); });
+    session.close(transport::Disposition::leave);
+  }
+  if (ctx.json) {
+    ctx.o() << status_json(st).dump() << '\n';
+  } else {
+    print_status(ctx.o(), st);
+  }
+}
+
+}  // namespace cardctl::cli

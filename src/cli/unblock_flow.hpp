@@ -1,0 +1,32 @@
+// Layer 10: the holder's side of offline unblock, shared by `cardctl challenge` and `cardctl unblock`
+// (DESIGN.md §3): show the challenge, read the response and the new PIN, finish in the same card session.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cardctl/offline_unblock.hpp"
+#include "cardctl/policy.hpp"
+#include "context.hpp"
+
+namespace cardctl::cli {
+
+struct UnblockInputs {
+  SecretRequest response{"response code", "--response-file", std::nullopt, "CARDCTL_RESPONSE", false};
+  SecretRequest new_pin{"new PIN", "--pin-file", std::nullopt, "CARDCTL_NEW_PIN", true};
+  std::string policy_file;    // optional: PIN rules from this policy's template
+  std::string template_name;
+};
+
+void add_unblock_inputs(CLI::App& app, UnblockInputs& inputs);
+/// The PIN rules the new PIN must follow: the named template's, else the PIV defaults.
+policy::PinRules pin_rules(const UnblockInputs& inputs);
+/// Prints the card id and the challenge (text or JSON) on stdout.
+void print_challenge(const Context& ctx, const lifecycle::PendingChallenge& pending);
+/// Reads the response (or uses `typed`) and the new PIN, checks both, and finishes the unblock.
+void finish_unblock(Context& ctx, piv::PivSession& session, const lifecycle::PendingChallenge& pending,
+                    const UnblockInputs& inputs, std::optional<std::string> typed);
+/// "the PIN is blocked"/"n tries left" note before the unblock.
+void print_result(const Context& ctx, const lifecycle::PendingChallenge& pending);
+
+}  // namespace cardctl::cli

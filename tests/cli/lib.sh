@@ -1,0 +1,173 @@
+# Tiny assertion library for the cardctl CLI tests (STYLE.md 14): run the real binary, then check its exit
+# status, stdout, stderr and JSON, and that it left no file behind. Source it from a test script:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   run "$CARDCTL" status --reader "sim:$CARDS/card.sim"
+#   assert_exit 0
+#   assert_json '.pin.remaining' 3
+#   finish
+#
+# Needs bash and jq. Environment: CARDCTL_BIN (the cardctl binary), CARDSIM_BIN (tools/cardsim).
+# Each assertion that fails prints the command and its output; the script goes on, and finish exits 1.
+
+set -u
+
+CARDCTL=${CARDCTL_BIN:?set CARDCTL_BIN to the cardctl binary}
+CARDSIM=${CARDSIM_BIN:-}
+command -v jq >/dev/null || { echo "lib.sh: jq is needed (apt-get install jq)" >&2; exit 1; }
+
+T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/cardctl-cli.XXXXXX")
+T_CAPTURE=$T_ROOT/capture   # the last command's stdout and stderr
+WORK=$T_ROOT/work           # the commands' working directory: nothing may appear here
+CARDS=$T_ROOT/cards         # reference card files
+mkdir -p "$T_CAPTURE" "$WORK" "$CARDS"
+trap 'rm -rf "$T_ROOT"' EXIT
+cd "$WORK" || exit 1
+# No test may reach a PC/SC daemon by accident: the default socket is replaced by one that does not exist.
+# Tests that start their own pcscd unset this.
+export PCSCLITE_CSOCK_NAME=$T_ROOT/no-pcscd.comm
+unset CARDCTL_PIN CARDCTL_NEW_PIN CARDCTL_PUK CARDCTL_PASSPHRASE NO_COLOR
+
+T_CHECKS=0
+T_FAILED=0
+CMD=
+RC=
+OUT=
+ERR=
+
+# run CMD ARGS...: runs the command with stdin from /dev/null; sets RC, OUT, ERR.
+run() {
+  run_with_stdin "" "$@"
+}
+
+# run_with_stdin TEXT CMD ARGS...: the same, with TEXT (plus a newline unless empty) on stdin.
+run_with_stdin() {
+  local input=$1
+  shift
+  CMD=$*
+  if [[ -n $input ]]; then
+    "$@" >"$T_CAPTURE/out" 2>"$T_CAPTURE/err" <<<"$input"
+  else
+    "$@" >"$T_CAPTURE/out" 2>"$T_CAPTURE/err" </dev/null
+  fi
+  RC=$?
+  OUT=$(cat "$T_CAPTURE/out")
+  ERR=$(cat "$T_CAPTURE/err")
+}
+
+_fail() {
+  T_FAILED=$((T_FAILED + 1))
+  {
+    echo "FAIL: $1"
+    echo "  command: $CMD"
+    echo "  exit:    $RC"
+    echo "  stdout:"
+    sed 's/^/    | /' "$T_CAPTURE/out"
+    echo "  stderr:"
+    sed 's/^/    | /' "$T_CAPTURE/err"
+  } >&2
+}
+
+_check() {  # _check CONDITION-STATUS MESSAGE
+  T_CHECKS=$((T_CHECKS + 1))
+  if [[ $1 -ne 0 ]]; then _fail "$2"; fi
+}
+
+assert_exit() {
+  [[ $RC == "$1" ]]
+  _check $? "exit status $RC, expected $1"
+}
+
+assert_stdout_contains() {
+  [[ $OUT == *"$1"* ]]
+  _check $? "stdout does not contain '$1'"
+}
+
+assert_stdout_not_contains() {
+  [[ $OUT != *"$1"* ]]
+  _check $? "stdout contains '$1'"
+}
+
+assert_stderr_contains() {
+  [[ $ERR == *"$1"* ]]
+  _check $? "stderr does not contain '$1'"
+}
+
+assert_stderr_not_contains() {
+  [[ $ERR != *"$1"* ]]
+  _check $? "stderr contains '$1'"
+}
+
+# assert_stdout_matches ERE / assert_stderr_matches ERE: some line matches the extended regular expression.
+assert_stdout_matches() {
+  grep -Eq -- "$1" "$T_CAPTURE/out"
+  _check $? "no stdout line matches /$1/"
+}
+
+assert_stderr_matches() {
+  grep -Eq -- "$1" "$T_CAPTURE/err"
+  _check $? "no stderr line matches /$1/"
+}
+
+assert_stderr_not_matches() {
+  ! grep -Eq -- "$1" "$T_CAPTURE/err"
+  _check $? "a stderr line matches /$1/"
+}
+
+assert_stdout_empty() {
+  [[ -z $OUT ]]
+  _check $? "stdout is not empty"
+}
+
+assert_stderr_empty() {
+  [[ -z $ERR ]]
+  _check $? "stderr is not empty"
+}
+
+# assert_json FILTER EXPECTED: stdout is one JSON document and `jq -c FILTER` prints EXPECTED (strings
+# without quotes: the comparison uses jq -r for strings).
+assert_json() {
+  local got
+  if ! got=$([[ -s $T_CAPTURE/out ]] && jq empty "$T_CAPTURE/out" 2>&1 && jq -r -c "$1" "$T_CAPTURE/out" 2>&1); then
+    T_CHECKS=$((T_CHECKS + 1))
+    _fail "stdout is not JSON, or jq filter '$1' failed: $got"
+    return
+  fi
+  [[ $got == "$2" ]]
+  _check $? "jq '$1' gave '$got', expected '$2'"
+}
+
+# The error format of every failure (STYLE.md 9): an error line, a hint line, nothing on stdout.
+assert_error_with_hint() {
+  assert_stdout_empty
+  assert_stderr_matches '^cardctl: error: .+'
+  assert_stderr_matches '^cardctl: hint: .+'
+}
+
+# snapshot DIR / assert_no_new_files DIR: the files below DIR are the same as at the snapshot.
+snapshot() {
+  find "$1" -mindepth 1 -printf '%P\n' | LC_ALL=C sort >"$T_CAPTURE/snapshot.$(echo "$1" | tr / _)"
+}
+
+assert_no_new_files() {
+  local before=$T_CAPTURE/snapshot.$(echo "$1" | tr / _) extra
+  extra=$(find "$1" -mindepth 1 -printf '%P\n' | LC_ALL=C sort | comm -13 "$before" -)
+  [[ -z $extra ]]
+  _check $? "files left behind in $1: $(echo $extra)"
+}
+
+# new_card NAME [cardsim create options]: a factory-fresh reference card; prints its path.
+new_card() {
+  local name=$1
+  shift
+  [[ -n $CARDSIM ]] || { echo "lib.sh: CARDSIM_BIN is not set" >&2; exit 1; }
+  "$CARDSIM" create "$CARDS/$name" "$@" >/dev/null 2>"$T_CAPTURE/cardsim.err" ||
+    { echo "lib.sh: cardsim create $name failed: $(cat "$T_CAPTURE/cardsim.err")" >&2; exit 1; }
+  echo "$CARDS/$name"
+}
+
+finish() {
+  echo "$T_CHECKS checks, $T_FAILED failed"
+  [[ $T_FAILED -eq 0 ]]
+  exit
+}
