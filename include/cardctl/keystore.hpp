@@ -22,6 +22,9 @@ struct FixedKey {
 struct KeystoreOptions {
   bool overwrite = false;
   crypto::ScryptParams scrypt{};  // strong by default; tests use smaller N
+  /// Start from this master key (migration from another system) instead of a random one.
+  std::optional<Bytes> initial_master;
+  std::uint32_t initial_version = 1;
 };
 
 class Keystore {

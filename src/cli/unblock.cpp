@@ -52,9 +52,8 @@ void run_unblock(UnblockOptions& options, Context& ctx) {
   try {
     connection = connect_card(ctx, transport::ShareMode::exclusive);
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::card_removed && options.response)
-      throw Error(e).with_hint("the challenge was lost with the card: put it back and start again with cardctl challenge");
-    throw;
+    if (e.kind() != ErrorKind::card_removed || !options.response) throw;
+    throw Error(e).with_hint("the challenge was lost with the card: put it back and start again with cardctl challenge");
   }
   if (options.puc) {
     piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = true, .trace = ctx.trace()});
@@ -64,10 +63,16 @@ void run_unblock(UnblockOptions& options, Context& ctx) {
   }
   if (options.response) {
     // The challenge is on the card from `challenge --detach`: no SELECT before the response (DESIGN.md §3).
-    piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = false, .trace = ctx.trace()});
-    auto pending = with_context("card in " + connection->reader(), [&] { return lifecycle::resume_offline_unblock(session); });
-    finish_unblock(ctx, session, pending, options.inputs, options.response);
-    session.close(transport::Disposition::reset);
+    try {
+      piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = false, .trace = ctx.trace()});
+      auto pending =
+          with_context("card in " + connection->reader(), [&] { return lifecycle::resume_offline_unblock(session); });
+      finish_unblock(ctx, session, pending, options.inputs, options.response);
+      session.close(transport::Disposition::reset);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::card_removed) throw;
+      throw Error(e).with_hint("the challenge was lost with the card: put it back and start again with cardctl challenge");
+    }
     return;
   }
   piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = true, .trace = ctx.trace()});

@@ -104,9 +104,10 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   }
 
   Bytes response = compute_response(site.keystore.master(version), algorithm, r.card_id, version, challenge);
-  site.inventory.record_offline_unblock(r.card_id, r.operator_name);
+  // Audited first: if the trail cannot be written (full disk), no response is given and nothing is counted.
   site.audit({"", r.operator_name, "respond", r.card_id, holder, "ok", card ? "" : "card not in the inventory",
               {{"algorithm", crypto::info(algorithm).name}, {"key_version", std::to_string(version)}}});
+  site.inventory.record_offline_unblock(r.card_id, r.operator_name);
   return {r.card_id, codes::format(r.card_id, response), rules.unblocks_per_period - used - 1};
 }
 

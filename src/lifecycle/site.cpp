@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,23 +37,24 @@ Site Site::init(const SitePaths& paths, const Passphrase& passphrase, const Init
                 "can no longer be unblocked)");
   if (::mkdir(paths.dir.c_str(), 0700) != 0 && errno != EEXIST)
     throw Error(ErrorKind::io, "creating " + paths.dir + ": " + std::strerror(errno));
-  if (options.force) {
-    for (const auto& f : {paths.inventory(), paths.inventory() + "-wal", paths.inventory() + "-shm", paths.audit()})
-      ::unlink(f.c_str());
+  const std::vector<std::string> made = {paths.keystore(), paths.policy(), paths.inventory(), paths.inventory() + "-wal",
+                                         paths.inventory() + "-shm", paths.audit()};
+  if (options.force)
+    for (const auto& f : made) ::unlink(f.c_str());
+  try {
+    store::KeystoreOptions ko{options.force, options.scrypt, options.import_master, options.import_version.value_or(1)};
+    auto ks = store::Keystore::create(paths.keystore(), passphrase, ko);
+    files::write_atomic(paths.policy(), files::read(options.policy_file), 0600);
+    Site site(paths, std::move(ks), store::Inventory::open(paths.inventory()), std::move(pol));
+    site.policy.source = paths.policy();
+    site.audit({"", operator_name(options.operator_name), "init", "", "", "ok",
+                options.import_master ? "master key imported" : "",
+                {{"key_version", std::to_string(site.keystore.current_version())}}});
+    return site;
+  } catch (...) {
+    for (const auto& f : made) ::unlink(f.c_str());  // no half-made installation is left behind
+    throw;
   }
-  auto ks = store::Keystore::create(paths.keystore(), passphrase, {options.force, options.scrypt});
-  if (options.import_master) {
-    ks.import_master(*options.import_master, options.import_version, true);
-    ks.save();
-  }
-  Bytes policy_text = files::read(options.policy_file);
-  files::write_atomic(paths.policy(), policy_text, 0600);
-  Site site(paths, std::move(ks), store::Inventory::open(paths.inventory()), std::move(pol));
-  site.policy.source = paths.policy();
-  site.audit({"", operator_name(options.operator_name), "init", "", "", "ok",
-              options.import_master ? "master key imported" : "",
-              {{"key_version", std::to_string(site.keystore.current_version())}}});
-  return site;
 }
 
 Site Site::open(const SitePaths& paths, const Passphrase& passphrase) {

@@ -57,8 +57,12 @@ Keystore Keystore::create(const std::string& path, const Passphrase& passphrase,
   ks.path_ = path;
   ks.scrypt_ = options.scrypt;
   ks.file_key_seed_ = to_secure(passphrase.bytes());
-  ks.masters_.emplace(1, MasterKey(to_secure(crypto::random_bytes(kKeyLength))));
-  ks.current_ = 1;
+  if (options.initial_master && options.initial_master->size() != kKeyLength)
+    throw Error(ErrorKind::usage, "a master admin key is 32 bytes (64 hex digits)");
+  if (options.initial_version == 0) throw Error(ErrorKind::usage, "key versions start at 1");
+  ks.current_ = options.initial_master ? options.initial_version : 1;
+  ks.masters_.emplace(ks.current_, MasterKey(to_secure(options.initial_master ? *options.initial_master
+                                                                              : crypto::random_bytes(kKeyLength))));
   ks.escrow_ = to_secure(crypto::random_bytes(kKeyLength));
   ks.audit_ = to_secure(crypto::random_bytes(kKeyLength));
   ks.save();

@@ -18,7 +18,7 @@ struct TempDir {
   }
   ~TempDir() { std::system(("rm -rf " + path).c_str()); }
 };
-const store::KeystoreOptions kFast{false, {1024, 8, 1}};
+const store::KeystoreOptions kFast{false, {1024, 8, 1}, std::nullopt, 1};
 Passphrase pass(const char* p = "correct horse battery") { return Passphrase::from_text(p); }
 
 ErrorKind kind_of_open(const std::string& path, const char* p = "correct horse battery") {
