@@ -1,6 +1,7 @@
 // The cardctl executable: the subcommands, listed explicitly (STYLE.md 8), and the one error translator
 // (STYLE.md 9) that maps every failure to a documented exit code (cardctl(1), EXIT STATUS).
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <exception>
 #include <iostream>
 
@@ -76,6 +77,8 @@ int run(int argc, char** argv, cli::Context& ctx) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit must surface as an I/O error (EFBIG) that leaves no partial write, not kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   cli::Context ctx = cli::Context::standard();
   int code = run(argc, argv, ctx);
   std::cout.flush();

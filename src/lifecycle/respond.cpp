@@ -104,10 +104,13 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   }
 
   Bytes response = compute_response(site.keystore.master(version), algorithm, r.card_id, version, challenge);
-  // Audited first: if the trail cannot be written (full disk), no response is given and nothing is counted.
-  site.audit({"", r.operator_name, "respond", r.card_id, holder, "ok", card ? "" : "card not in the inventory",
-              {{"algorithm", crypto::info(algorithm).name}, {"key_version", std::to_string(version)}}});
-  site.inventory.record_offline_unblock(r.card_id, r.operator_name);
+  // One inventory transaction around the audit entry and the count: if the inventory is locked, or the trail
+  // cannot be written (full disk), no response is given, nothing is counted and nothing is audited as given.
+  site.inventory.with_transaction([&] {
+    site.inventory.record_offline_unblock(r.card_id, r.operator_name);
+    site.audit({"", r.operator_name, "respond", r.card_id, holder, "ok", card ? "" : "card not in the inventory",
+                {{"algorithm", crypto::info(algorithm).name}, {"key_version", std::to_string(version)}}});
+  });
   return {r.card_id, codes::format(r.card_id, response), rules.unblocks_per_period - used - 1};
 }
 
