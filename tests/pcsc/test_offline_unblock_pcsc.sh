@@ -1,0 +1,90 @@
+#!/bin/bash
+# The offline-unblock story over real PC/SC (issue 3): cards served by cardsim through a private pcscd, a TDES
+# and an AES card, each issued by cardctl, blocked with yubico-piv-tool, then unblocked through the helpdesk —
+# in the detached flow (challenge --detach, a new connection for unblock --response) and the scripted one.
+set -euo pipefail
+source "$HARNESS"
+pcsc_require yubico-piv-tool jq
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+export CARDCTL_HOME=$PCSC_DIR/site CARDCTL_PASSPHRASE="pcsc passphrase 1" CARDCTL_OPERATOR=helpdesk-1
+policy=$PCSC_DIR/policy.toml
+sed 's/^\[templates.yubikey\]/[templates.legacy]\nadmin_key = { algorithm = "tdes", diversify = true }\n\n[templates.yubikey]/' \
+  "$CARDCTL_SOURCE/examples/policy.toml" >"$policy"
+answers=$PCSC_DIR/answers
+printf 'first-school: Elm Primary\nfirst-street: Oak Road\nfirst-concert: The Cure\n' >"$answers"
+printf '482917\n' >"$PCSC_DIR/pin"
+chmod 600 "$answers" "$PCSC_DIR/pin"
+"$CARDCTL_BIN" init --policy "$policy" --scrypt-n 1024 >/dev/null
+
+"$CARDSIM_BIN" create "$PCSC_DIR/aes.card" --serial 41001 2>/dev/null
+"$CARDSIM_BIN" create "$PCSC_DIR/tdes.card" --serial 41002 2>/dev/null
+pcsc_start 1 "$PCSC_DIR/aes.card" "$PCSC_DIR/tdes.card"
+
+pin_left() { "$CARDCTL_BIN" status --reader "@$1" --json | jq -r .pin.remaining; }
+block() { for _ in 1 2 3; do yubico-piv-tool -r "$1" -a verify-pin -P 000000 >/dev/null 2>&1 || true; done; }
+respond() {  # respond CARD-ID CHALLENGE-JSON -> "response check"
+  "$CARDCTL_BIN" respond --card "$1" --challenge "$(jq -r '.challenge + " " + .check' <<<"$2")" \
+    --answers-file "$answers" --json | jq -r '.response + " " + .check'
+}
+
+i=0
+for template in staff legacy; do
+  reader=${PCSC_READERS[$i]}
+  id=$((41001 + i))
+  i=$((i + 1))
+  printf 'Elm Primary\nOak Road\nThe Cure\n' | "$CARDCTL_BIN" issue --reader "@$reader" --template "$template" \
+    --holder "h$id" --answer first-school --answer first-street --answer first-concert --json >"$PCSC_DIR/issued"
+  [[ $(jq -r .card_id "$PCSC_DIR/issued") == "$id" ]] || fail "issued card id: $(cat "$PCSC_DIR/issued")"
+
+  # detached: the challenge stays on the card across PC/SC connections (SCARD_LEAVE_CARD)
+  block "$reader"
+  [[ $(pin_left "$reader") == 0 ]] || fail "$template: PIN not blocked"
+  ch=$("$CARDCTL_BIN" challenge --reader "@$reader" --detach --json)
+  [[ $(jq -r .card_id <<<"$ch") == "$id" ]] || fail "$template: challenge for the wrong card: $ch"
+  resp=$(respond "$id" "$ch")
+  "$CARDCTL_BIN" unblock --reader "@$reader" --response "$resp" --pin-file "$PCSC_DIR/pin" 2>/dev/null ||
+    fail "$template: detached unblock failed"
+  [[ $(pin_left "$reader") == 3 ]] || fail "$template: PIN not restored (detached)"
+  yubico-piv-tool -r "$reader" -a verify-pin -P 482917 2>&1 | grep -q "Successfully verified PIN" ||
+    fail "$template: yubico-piv-tool does not accept the new PIN"
+
+  # scripted: one connection, response and new PIN on stdin
+  block "$reader"
+  mkfifo "$PCSC_DIR/in-$id" "$PCSC_DIR/out-$id"
+  "$CARDCTL_BIN" challenge --reader "@$reader" --json <"$PCSC_DIR/in-$id" >"$PCSC_DIR/out-$id" 2>"$PCSC_DIR/err-$id" &
+  pid=$!
+  exec 3>"$PCSC_DIR/in-$id" 4<"$PCSC_DIR/out-$id"
+  doc=
+  while IFS= read -r -t 20 line <&4; do
+    doc+=$line$'\n'
+    [[ $line == "}" ]] && break
+  done
+  printf '%s\n%s\n' "$(respond "$id" "$doc")" 482917 >&3
+  exec 3>&-
+  result=$(cat <&4)
+  exec 4<&-
+  wait "$pid" || fail "$template: scripted challenge failed: $(cat "$PCSC_DIR/err-$id")"
+  [[ $(jq -r .result <<<"$result") == unblocked ]] || fail "$template: scripted result: $result"
+  [[ $(pin_left "$reader") == 3 ]] || fail "$template: PIN not restored (scripted)"
+done
+
+# A card pulled out between challenge and unblock: a one-line error naming the reader, and a new challenge is
+# needed once it is back.
+reader=${PCSC_READERS[0]}
+block "$reader"
+ch=$("$CARDCTL_BIN" challenge --reader "@$reader" --detach --json)
+resp=$(respond 41001 "$ch")
+pcsc_ctl remove 0 >/dev/null
+pcsc_wait_card "$reader" no || fail "card 0 still present"
+out=$("$CARDCTL_BIN" unblock --reader "@$reader" --response "$resp" --pin-file "$PCSC_DIR/pin" 2>&1) && fail "unblock without a card"
+grep -q "^cardctl: error: .*$reader" <<<"$out" || fail "the error does not name the reader: $out"
+pcsc_ctl insert 0 >/dev/null
+pcsc_wait_card "$reader" yes || fail "card 0 did not come back"
+out=$("$CARDCTL_BIN" unblock --reader "@$reader" --response "$resp" --pin-file "$PCSC_DIR/pin" 2>&1) && fail "a lost challenge was accepted"
+grep -q "no longer holds the challenge" <<<"$out" || fail "lost challenge not explained: $out"
+"$CARDCTL_BIN" audit verify >/dev/null || fail "audit trail not intact"
+echo "offline unblock over PC/SC: ok"
