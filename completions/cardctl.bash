@@ -5,14 +5,14 @@ _cardctl() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-  local commands="readers status"
+  local commands="readers status init policy issue challenge respond unblock audit"
   local global="--reader --serial --json -q --quiet -v --verbose --no-prompt -h --help --version"
 
   # The subcommand is the first word that is neither an option nor an option's value.
   cmd=
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      --reader | --serial) ((i++)) ;;
+      --reader | --serial | --home | --operator | --template | --holder | --name | --answer | --card | --challenge | --algorithm | --key-version | --response | --policy | --import-master) ((i++)) ;;
       -*) ;;
       *)
         cmd=${COMP_WORDS[i]}
@@ -39,10 +39,19 @@ _cardctl() {
       COMPREPLY=($(compgen -W "sim: @" -- "$cur"))
       return
       ;;
-    --serial)
+    --serial | --holder | --name | --answer | --card | --challenge | --key-version | --response | --operator | --template)
       return
       ;;
-    --*-file)
+    --algorithm)
+      COMPREPLY=($(compgen -W "tdes aes128 aes192 aes256" -- "$cur"))
+      return
+      ;;
+    --home)
+      compopt -o dirnames 2>/dev/null
+      COMPREPLY=($(compgen -d -- "$cur"))
+      return
+      ;;
+    --policy | --import-master | --*-file)
       compopt -o filenames 2>/dev/null
       COMPREPLY=($(compgen -f -- "$cur"))
       return
@@ -61,6 +70,13 @@ _cardctl() {
       ;;
     readers) opts="--reader --json" ;;
     status) opts="--reader --serial --json" ;;
+    init) opts="--policy --home --operator --passphrase-file --force --rotate --import-master --key-version --json" ;;
+    policy) opts="check --json" ;;
+    issue) opts="--reader --serial --template --holder --name --answer --choose-pin --pin-file --home --operator --passphrase-file --json" ;;
+    challenge) opts="--reader --serial --detach --response-file --pin-file --policy --template --json" ;;
+    respond) opts="--card --challenge --answers-file --algorithm --key-version --home --operator --passphrase-file --json" ;;
+    unblock) opts="--reader --serial --response --response-file --pin-file --puc --puk-file --force --policy --template --json" ;;
+    audit) opts="verify show --home --operator --passphrase-file --card --action --by --since --until --json" ;;
     *) return ;;
   esac
   COMPREPLY=($(compgen -W "$opts -q --quiet -v --verbose --no-prompt -h --help" -- "$cur"))

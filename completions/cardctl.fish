@@ -1,6 +1,6 @@
 # fish completion for cardctl(1). Installed in share/fish/vendor_completions.d.
 
-set -l commands readers status
+set -l commands readers status init policy issue challenge respond unblock audit
 
 complete -c cardctl -f
 
@@ -28,3 +28,43 @@ complete -c cardctl -s v -l verbose -d 'Explain, with the APDU trace (secrets ma
 complete -c cardctl -l no-prompt -d 'Never ask on the terminal; list missing secrets'
 complete -c cardctl -s h -l help -d 'Show help'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -l version -d 'Show the version'
+
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a init -d 'Create the installation; import or rotate master keys'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a policy -d 'Check a policy file'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a issue -d 'Personalise a card from a template'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a challenge -d 'Show the offline-unblock challenge'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a respond -d 'Helpdesk: turn a challenge into a response'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a unblock -d 'Unblock the PIN with a response or the PUK'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a audit -d 'Verify and show the audit trail'
+complete -c cardctl -n "__fish_seen_subcommand_from policy" -a check -d 'Check a policy file'
+complete -c cardctl -n "__fish_seen_subcommand_from audit" -a 'verify show'
+
+# Installation options
+complete -c cardctl -n "__fish_seen_subcommand_from init issue respond audit" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue respond audit" -l operator -x -d 'Operator name for the audit trail'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue respond audit" -l passphrase-file -r -F -d 'Keystore passphrase file'
+complete -c cardctl -n "__fish_seen_subcommand_from init challenge unblock" -l policy -r -F -d 'Policy file'
+complete -c cardctl -n "__fish_seen_subcommand_from init" -l force -d 'Replace an existing installation'
+complete -c cardctl -n "__fish_seen_subcommand_from init" -l rotate -d 'Add a master key version'
+complete -c cardctl -n "__fish_seen_subcommand_from init" -l import-master -r -F -d 'Master key file'
+complete -c cardctl -n "__fish_seen_subcommand_from init respond" -l key-version -x -d 'Master key version'
+complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock" -l template -x -d 'Card template'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l holder -x -d 'Holder id'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l name -x -d 'Holder name'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l answer -x -d 'Security question id'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l choose-pin -d 'Ask for the first PIN'
+complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock" -l pin-file -r -F -d 'PIN file'
+complete -c cardctl -n "__fish_seen_subcommand_from challenge" -l detach -d 'Leave the card for unblock --response'
+complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l response-file -r -F -d 'Response code file'
+complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l response -x -d 'Response code'
+complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l puc -d 'Unblock with the PUK'
+complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l puk-file -r -F -d 'PUK file'
+complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l force -d 'Allow the last PUK try'
+complete -c cardctl -n "__fish_seen_subcommand_from respond audit" -l card -x -d 'Card id'
+complete -c cardctl -n "__fish_seen_subcommand_from respond" -l challenge -x -d 'Challenge code'
+complete -c cardctl -n "__fish_seen_subcommand_from respond" -l answers-file -r -F -d "Caller's answers file"
+complete -c cardctl -n "__fish_seen_subcommand_from respond" -l algorithm -x -a 'tdes aes128 aes192 aes256' -d 'Admin key algorithm'
+complete -c cardctl -n "__fish_seen_subcommand_from audit" -l action -x -d 'Only this action'
+complete -c cardctl -n "__fish_seen_subcommand_from audit" -l by -x -d 'Only this operator'
+complete -c cardctl -n "__fish_seen_subcommand_from audit" -l since -x -d 'From this UTC time'
+complete -c cardctl -n "__fish_seen_subcommand_from audit" -l until -x -d 'Up to this UTC time'

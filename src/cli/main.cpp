@@ -30,7 +30,11 @@ constexpr const char* kFooter =
     "  cardctl readers\n"
     "  cardctl status\n"
     "  cardctl status --reader sim:card.sim --json\n"
-    "  cardctl status --serial 12345678 --verbose\n\n"
+    "  cardctl status --serial 12345678 --verbose\n"
+    "  cardctl init --policy examples/policy.toml\n"
+    "  cardctl issue --template staff --holder 1042 --answer first-school --answer first-street\n"
+    "  cardctl unblock                              # holder: challenge, response, new PIN\n"
+    "  cardctl respond --card 12345678              # helpdesk\n\n"
     "Run 'cardctl COMMAND --help' for a command's options, 'man cardctl' for the details.";
 
 int run(int argc, char** argv, cli::Context& ctx) {
