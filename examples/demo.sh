@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The cardctl walk-through on the built-in reference card (sim:), with no reader and no network: a
-# factory-fresh card is created in a temporary directory, and cardctl shows it as text and as JSON.
-# Run it after building: examples/demo.sh (CARDCTL_BIN and CARDSIM_BIN override where the binaries are).
+# The cardctl walk-through on the built-in reference card (sim:), with no reader and no network: the whole
+# offline-unblock story. A helpdesk installation and a factory-fresh card are made in a temporary directory;
+# the card is issued, its holder blocks the PIN, reads the challenge to the helpdesk, gets the response back and
+# sets a new PIN. Run it after building: examples/demo.sh (CARDCTL_BIN and CARDSIM_BIN override the binaries).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,20 +16,46 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cardctl-demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 card=$tmp/card.sim
+# Demo secrets come from files and variables; a real operator types them at a no-echo prompt.
+export CARDCTL_HOME=$tmp/helpdesk CARDCTL_PASSPHRASE="demo keystore passphrase" CARDCTL_OPERATOR=demo-helpdesk
+printf 'first-school: Elm Primary\nfirst-street: Oak Road\nfirst-concert: The Cure\n' >"$tmp/caller-answers"
+printf '480213\n' >"$tmp/new-pin"
+chmod 600 "$tmp/caller-answers" "$tmp/new-pin"
 
 bold= plain=
 if [[ -t 1 && -z ${NO_COLOR:-} ]]; then bold=$'\033[1m' plain=$'\033[0m'; fi
-
+# step TITLE [into FILE] CMD...: shows the command and runs it (its output also saved in FILE).
 step() {
   printf '\n%s## %s%s\n' "$bold" "$1" "$plain"
   shift
-  printf '$ %s\n' "$*" | sed "s|$build/||g; s|$tmp/|\$DEMO/|g"
-  "$@"
+  local into=/dev/null
+  if [[ $1 == into ]]; then into=$2; shift 2; fi
+  printf '$ %s\n' "$*" | sed "s|$build/||g; s|$root/||g; s|$tmp/|\$DEMO/|g"
+  "$@" | tee "$into"
 }
 
+step "The helpdesk creates its installation: keystore, inventory, audit trail, policy" \
+  "$cardctl" init --policy "$root/examples/policy.toml"
 step "A new reference card, as a YubiKey leaves the factory (PIN 123456, PUK 12345678, default admin key)" \
   "$cardsim" create "$card" --serial 12345678
-step "What cardctl sees on it: no PIN try is spent" \
+step "Issuance: per-card AES-192 admin key, random escrowed PUK, first PIN, security answers enrolled" \
+  bash -c 'printf "Elm Primary\nOak Road\nThe Cure\n" | "$0" issue --reader "sim:$1" --template staff --holder 1042 \
+    --name "Alice Example" --answer first-school --answer first-street --answer first-concert' "$cardctl" "$card"
+printf '\n%s## The holder mistypes the PIN three times (raw VERIFY APDUs to the card)%s\n' "$bold" "$plain"
+"$cardsim" apdu "$card" 0020008008303030303030FFFF 0020008008303030303030FFFF 0020008008303030303030FFFF
+step "The card says so: no PIN try is spent to read it" \
   "$cardctl" status --reader "sim:$card"
-step "The same for scripts" \
+step "On the laptop, offline: the challenge to read to the helpdesk (the card keeps it)" \
+  into "$tmp/challenge.json" "$cardctl" challenge --reader "sim:$card" --detach --json
+code=$(jq -r '.challenge + " " + .check' "$tmp/challenge.json")
+step "The helpdesk checks the card, the policy and the caller's answers, and reads back the response" \
+  into "$tmp/response.json" "$cardctl" respond --card 12345678 --challenge "$code" --answers-file "$tmp/caller-answers" --json
+response=$(jq -r '.response + " " + .check' "$tmp/response.json")
+step "The holder types the response and a new PIN: the card proves it and resets the PIN" \
+  "$cardctl" unblock --reader "sim:$card" --response "$response" --pin-file "$tmp/new-pin"
+step "The PIN works again" \
   "$cardctl" status --reader "sim:$card" --json
+step "Every step is in the audit trail, chained and authenticated" \
+  "$cardctl" audit show
+step "... and the trail is intact" \
+  "$cardctl" audit verify
