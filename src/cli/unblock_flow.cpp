@@ -42,16 +42,24 @@ void print_challenge(const Context& ctx, const lifecycle::PendingChallenge& p) {
 
 void finish_unblock(Context& ctx, piv::PivSession& session, const lifecycle::PendingChallenge& pending,
                     const UnblockInputs& inputs, std::optional<std::string> typed) {
-  auto rules = pin_rules(inputs);
   Bytes response;
-  if (typed) {
-    response = lifecycle::parse_code(*typed, pending.card_id, pending.algorithm, "response");
-  } else {
-    SecureString r = ctx.prompter.read(inputs.response, ctx.no_prompt, [&](std::string_view l) { ctx.debug(l); });
-    response = lifecycle::parse_code(std::string_view(r.data(), r.size()), pending.card_id, pending.algorithm, "response");
+  Pin pin;
+  try {  // everything typed is checked before anything is sent to the card
+    auto rules = pin_rules(inputs);
+    if (typed) {
+      response = lifecycle::parse_code(*typed, pending.card_id, pending.algorithm, "response");
+    } else {
+      SecureString r = ctx.prompter.read(inputs.response, ctx.no_prompt, [&](std::string_view l) { ctx.debug(l); });
+      response = lifecycle::parse_code(std::string_view(r.data(), r.size()), pending.card_id, pending.algorithm, "response");
+    }
+    pin = ctx.secret<Pin>(inputs.new_pin);
+    policy::check_new_pin(rules, pin);
+  } catch (const Error& e) {
+    // Leave the card as it is: the challenge is still on it for `cardctl unblock --response CODE`.
+    session.close(transport::Disposition::leave);
+    if (e.hint().empty()) throw Error(e).with_hint("the card keeps its challenge: run cardctl unblock --response CODE");
+    throw;
   }
-  Pin pin = ctx.secret<Pin>(inputs.new_pin);
-  policy::check_new_pin(rules, pin);  // before anything is sent to the card
   lifecycle::finish_offline_unblock(session, pending, response, pin);
   if (ctx.json) {
     ctx.o() << Json::object().set("card_id", pending.card_id).set("result", "unblocked").dump() << '\n';

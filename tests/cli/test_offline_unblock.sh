@@ -208,6 +208,43 @@ run "$CARDCTL" unblock --reader "sim:$card" --response "$response" --pin-file "$
 assert_exit 3
 assert_stderr_contains "cardctl unblock --puc"
 
+# --- a new PIN that breaks the rules is refused before anything reaches the card; the challenge stays ------
+card=$CARDS/scripted.sim
+block_pin "$card"
+run "$CARDCTL" challenge --reader "sim:$card" --detach --json
+challenge=$(code_of "$OUT")
+run "$CARDCTL" respond --card 30001 --challenge "${challenge% *}" --answers-file "$ANSWERS" --json   # no check: Windows style
+assert_exit 0
+response=$(jq -r '.response' <<<"$OUT")   # and the response without its check too
+TRIVIAL=$(secret_file trivial 123456)
+run "$CARDCTL" unblock --reader "sim:$card" --response "$response" --pin-file "$TRIVIAL"
+assert_exit 2
+assert_stderr_contains "too easy to guess"
+run "$CARDCTL" unblock --reader "sim:$card" --response "$response" --pin-file "$PIN" --verbose
+assert_exit 0
+assert_stderr_matches "^cardctl: apdu > 00 2C 02 80 08 \*\* \*\* \*\*"
+assert_stderr_not_contains "482917"
+assert_stderr_not_contains "34 38 32 39 31 37"
+[[ $(pin_left "$card") == 3 ]]
+_check $? "the unblock after a refused PIN did not work"
+
+# --- key rotation: new cards get the new version, older cards keep working -----------------------------------
+run "$CARDCTL" init --rotate --json
+assert_exit 0
+assert_json '.key_version' 2
+card=$(new_card rotated.sim --serial 30005)
+issue "$card" staff holder-rotated
+assert_json '.key_version' 2
+for id_card in "30005:$card" "30001:$CARDS/scripted.sim"; do
+  id=${id_card%%:*} c=${id_card#*:}
+  block_pin "$c"
+  run "$CARDCTL" challenge --reader "sim:$c" --detach --json
+  run "$CARDCTL" respond --card "$id" --challenge "$(code_of "$OUT")" --answers-file "$ANSWERS" --json
+  assert_exit 0
+  run "$CARDCTL" unblock --reader "sim:$c" --response "$(jq -r '.response + " " + .check' <<<"$OUT")" --pin-file "$PIN"
+  assert_exit 0
+done
+
 # --- the audit trail: intact, then each kind of tampering is found -------------------------------------------
 run "$CARDCTL" audit verify --json
 assert_exit 0
