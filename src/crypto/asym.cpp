@@ -27,6 +27,33 @@ KeyAlgorithm algorithm_of(EVP_PKEY* key) {
   throw Error(ErrorKind::crypto, "unsupported key type");
 }
 
+// SubjectPublicKeyInfo DER of a key.
+Bytes spki_of(EVP_PKEY* key) {
+  unsigned char* buf = nullptr;
+  int len = i2d_PUBKEY(key, &buf);
+  if (len <= 0) fail("encoding a public key");
+  Bytes out(buf, buf + len);
+  OPENSSL_free(buf);
+  return out;
+}
+
+// An EC public key on the named curve from an uncompressed point; nullptr when the point is not on it.
+PkeyPtr ec_public_key(const char* curve, ByteView point) {
+  std::string group = curve;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<std::uint8_t*>(point.data()),
+                                        point.size()),
+      OSSL_PARAM_construct_end()};
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 || EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return PkeyPtr(raw);
+}
+
 Bytes bn_param(EVP_PKEY* key, const char* name) {
   BIGNUM* bn = nullptr;
   if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) fail("reading key parameter");
@@ -100,14 +127,7 @@ SecureBytes KeyPair::private_der() const {
   return out;
 }
 
-Bytes KeyPair::public_spki_der() const {
-  unsigned char* buf = nullptr;
-  int len = i2d_PUBKEY(key_, &buf);
-  if (len <= 0) fail("encoding a public key");
-  Bytes out(buf, buf + len);
-  OPENSSL_free(buf);
-  return out;
-}
+Bytes KeyPair::public_spki_der() const { return spki_of(key_); }
 
 Bytes KeyPair::rsa_modulus() const { return bn_param(key_, OSSL_PKEY_PARAM_RSA_N); }
 Bytes KeyPair::rsa_exponent() const { return bn_param(key_, OSSL_PKEY_PARAM_RSA_E); }
@@ -151,19 +171,8 @@ Bytes KeyPair::ecdsa_sign_digest(ByteView digest) const {
 
 SecureBytes KeyPair::ecdh(ByteView peer_point) const {
   if (is_rsa(algorithm_)) throw Error(ErrorKind::usage, "not an EC key");
-  // Build the peer key on our curve from its uncompressed point.
-  std::string group = curve_of(algorithm_);
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<std::uint8_t*>(peer_point.data()),
-                                        peer_point.size()),
-      OSSL_PARAM_construct_end()};
-  PkeyCtxPtr fctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* peer_raw = nullptr;
-  if (!fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
-      EVP_PKEY_fromdata(fctx.get(), &peer_raw, EVP_PKEY_PUBLIC_KEY, params) != 1)
-    throw Error(ErrorKind::wrong_data, "the peer's EC point is not valid on this curve");
-  PkeyPtr peer(peer_raw);
+  PkeyPtr peer = ec_public_key(curve_of(algorithm_), peer_point);
+  if (!peer) throw Error(ErrorKind::wrong_data, "the peer's EC point is not valid on this curve");
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_, nullptr));
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1)
     throw Error(ErrorKind::wrong_data, "the peer's EC point cannot be used for ECDH");
@@ -215,36 +224,15 @@ Bytes spki_from_rsa(ByteView modulus, ByteView exponent) {
   BN_free(n);
   BN_free(e);
   if (!ok) throw Error(ErrorKind::protocol, "the card returned an RSA public key that is not valid");
-  PkeyPtr key(raw);
-  unsigned char* buf = nullptr;
-  int len = i2d_PUBKEY(key.get(), &buf);
-  if (len <= 0) fail("encoding a public key");
-  Bytes out(buf, buf + len);
-  OPENSSL_free(buf);
-  return out;
+  return spki_of(PkeyPtr(raw).get());
 }
 
 Bytes spki_from_ec_point(KeyAlgorithm a, ByteView point) {
   const char* curve = curve_of(a);
   if (curve == nullptr) throw Error(ErrorKind::usage, "not an EC algorithm");
-  std::string group = curve;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<std::uint8_t*>(point.data()),
-                                        point.size()),
-      OSSL_PARAM_construct_end()};
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1)
-    throw Error(ErrorKind::protocol, "the card returned an EC point that is not on the curve");
-  PkeyPtr key(raw);
-  unsigned char* buf = nullptr;
-  int len = i2d_PUBKEY(key.get(), &buf);
-  if (len <= 0) fail("encoding a public key");
-  Bytes out(buf, buf + len);
-  OPENSSL_free(buf);
-  return out;
+  PkeyPtr key = ec_public_key(curve, point);
+  if (!key) throw Error(ErrorKind::protocol, "the card returned an EC point that is not on the curve");
+  return spki_of(key.get());
 }
 
 }  // namespace cardctl::crypto

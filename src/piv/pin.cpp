@@ -31,6 +31,7 @@ Error reference_error(std::uint16_t sw, const std::string& doing, const std::str
 void send_reference(Channel& ch, apdu::Command c, const std::string& doing, const char* what) {
   c.secret_data = true;
   auto r = ch.transmit(c);
+  secure_wipe(c.data.data(), c.data.size());
   if (!r.ok()) throw reference_error(r.sw, doing, what);
 }
 
@@ -86,28 +87,30 @@ void PivSession::verify_pin(const Pin& pin) {
                  "verifying the PIN", "PIN");
 }
 
+namespace {
+// CHANGE REFERENCE DATA and RESET RETRY COUNTER carry two references, each padded to 8 bytes.
+void send_pair(Channel& ch, std::uint8_t ins, std::uint8_t key_ref, ByteView first, ByteView second,
+               const std::string& doing, const char* what) {
+  auto a = pad_reference(first), b = pad_reference(second);
+  apdu::Command c{0x00, ins, 0x00, key_ref, concat({a, b}), std::nullopt};
+  send_reference(ch, c, doing, what);
+  secure_wipe(c.data.data(), c.data.size());
+}
+}  // namespace
+
 void PivSession::change_pin(const Pin& current, const Pin& replacement) {
-  auto a = pad_reference(current.bytes()), b = pad_reference(replacement.bytes());
-  Bytes data = concat({a, b});
-  send_reference(channel_, {0x00, apdu::ins::change_reference, 0x00, keyref::pin, data, std::nullopt},
-                 "changing the PIN", "PIN");
-  secure_wipe(data.data(), data.size());
+  send_pair(channel_, apdu::ins::change_reference, keyref::pin, current.bytes(), replacement.bytes(),
+            "changing the PIN", "PIN");
 }
 
 void PivSession::change_puk(const Puk& current, const Puk& replacement) {
-  auto a = pad_reference(current.bytes()), b = pad_reference(replacement.bytes());
-  Bytes data = concat({a, b});
-  send_reference(channel_, {0x00, apdu::ins::change_reference, 0x00, keyref::puk, data, std::nullopt},
-                 "changing the PUK", "PUK");
-  secure_wipe(data.data(), data.size());
+  send_pair(channel_, apdu::ins::change_reference, keyref::puk, current.bytes(), replacement.bytes(),
+            "changing the PUK", "PUK");
 }
 
 void PivSession::reset_pin_with_puk(const Puk& puk, const Pin& new_pin) {
-  auto a = pad_reference(puk.bytes()), b = pad_reference(new_pin.bytes());
-  Bytes data = concat({a, b});
-  send_reference(channel_, {0x00, apdu::ins::reset_retry_counter, 0x00, keyref::pin, data, std::nullopt},
-                 "unblocking the PIN with the PUK", "PUK");
-  secure_wipe(data.data(), data.size());
+  send_pair(channel_, apdu::ins::reset_retry_counter, keyref::pin, puk.bytes(), new_pin.bytes(),
+            "unblocking the PIN with the PUK", "PUK");
 }
 
 void PivSession::reset_pin_as_admin(const Pin& new_pin) {

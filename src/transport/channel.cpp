@@ -42,6 +42,7 @@ apdu::Response Channel::exchange(const apdu::Command& cmd, bool) {
   }
   ++count_;
   apdu::Response r = connection_->transmit(raw);
+  if (cmd.secret_data) secure_wipe(raw.data(), raw.size());
   if (trace_) {
     std::uint8_t sw[2] = {r.sw1(), r.sw2()};
     std::string data = r.data.empty() ? "" : (cmd.secret_response ? masked(r.data.size()) : spaced_hex(r.data)) + " ";
