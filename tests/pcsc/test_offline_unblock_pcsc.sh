@@ -72,6 +72,32 @@ for template in staff legacy; do
   [[ $(pin_left "$reader") == 3 ]] || fail "$template: PIN not restored (scripted)"
 done
 
+# The interactive flow in a pseudo-terminal (tmux): one command, one PC/SC connection held throughout.
+if command -v tmux >/dev/null; then
+  reader=${PCSC_READERS[1]}
+  block "$reader"
+  sock=$PCSC_DIR/tmux.sock
+  tmux -S "$sock" new-session -d -x 200 -y 50 \
+    "env CARDCTL_HOME=$CARDCTL_HOME $CARDCTL_BIN unblock --reader '@$reader'; echo EXIT=\$?; sleep 30"
+  screen() { tmux -S "$sock" capture-pane -p; }
+  wait_for() { for _ in $(seq 150); do screen | grep -q "$1" && return 0; sleep 0.1; done; fail "no '$1' on screen: $(screen)"; }
+  wait_for "response code"
+  challenge=$(screen | awk '/^Challenge:/ { $1 = ""; c = $0 } /^Check:/ { print c " " $2 }' | sed 's/^ *//')
+  resp=$("$CARDCTL_BIN" respond --card 41002 --challenge "$challenge" --answers-file "$answers" --json | jq -r .response)
+  tmux -S "$sock" send-keys "$resp" Enter
+  wait_for "Enter new PIN"
+  tmux -S "$sock" send-keys 482917 Enter
+  wait_for "Repeat new PIN"
+  tmux -S "$sock" send-keys 482917 Enter
+  wait_for "EXIT="
+  screen | grep -q "EXIT=0" || fail "interactive unblock over PC/SC failed: $(screen)"
+  if screen | grep -q 482917; then fail "the new PIN was echoed"; fi
+  tmux -S "$sock" kill-server 2>/dev/null || true
+  [[ $(pin_left "$reader") == 3 ]] || fail "interactive flow did not restore the PIN"
+else
+  fail "tmux is not installed: the pseudo-terminal flow was not tested"
+fi
+
 # A card pulled out between challenge and unblock: a one-line error naming the reader, and a new challenge is
 # needed once it is back.
 reader=${PCSC_READERS[0]}
