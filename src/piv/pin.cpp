@@ -48,16 +48,24 @@ std::optional<Bytes> PivSession::metadata(std::uint8_t key_ref) {
   return r.data;
 }
 
-RetryInfo PivSession::pin_retries() {
+namespace {
+// PIN or PUK counter and default flag from YubiKey GET METADATA (tags 05 and 06); remaining -1 when absent.
+RetryInfo retry_info_from(const std::optional<Bytes>& md) {
   RetryInfo info;
-  if (auto md = metadata(keyref::pin)) {
-    if (auto rt = retries_from(*md)) {
-      info.total = rt->first;
-      info.remaining = rt->second;
-    }
-    if (auto d = tlv::find(*md, tag::md_is_default); d && d->size() == 1) info.is_default = (*d)[0] == 1;
-    if (info.remaining >= 0) return info;
+  if (!md) return info;
+  if (auto rt = retries_from(*md)) {
+    info.total = rt->first;
+    info.remaining = rt->second;
   }
+  if (auto d = tlv::find(*md, tag::md_is_default); d && d->size() == 1) info.is_default = (*d)[0] == 1;
+  return info;
+}
+}  // namespace
+
+RetryInfo PivSession::pin_retries() {
+  RetryInfo info = retry_info_from(metadata(keyref::pin));
+  if (info.remaining >= 0) return info;
+  // No metadata: the empty VERIFY of SP 800-73-4 Part 2 §3.2.1, which spends no try.
   auto r = channel_.transmit({0x00, apdu::ins::verify, 0x00, keyref::pin, {}, std::nullopt});
   if (r.sw == apdu::sw::auth_blocked) info.remaining = 0;
   else if ((r.sw & 0xFFF0) == apdu::sw::verify_fail) info.remaining = r.sw & 0x0F;
@@ -65,17 +73,7 @@ RetryInfo PivSession::pin_retries() {
   return info;
 }
 
-RetryInfo PivSession::puk_retries() {
-  RetryInfo info;
-  if (auto md = metadata(keyref::puk)) {
-    if (auto rt = retries_from(*md)) {
-      info.total = rt->first;
-      info.remaining = rt->second;
-    }
-    if (auto d = tlv::find(*md, tag::md_is_default); d && d->size() == 1) info.is_default = (*d)[0] == 1;
-  }
-  return info;
-}
+RetryInfo PivSession::puk_retries() { return retry_info_from(metadata(keyref::puk)); }
 
 bool PivSession::pin_verified() {
   return channel_.transmit({0x00, apdu::ins::verify, 0x00, keyref::pin, {}, std::nullopt}).ok();
