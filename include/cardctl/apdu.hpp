@@ -17,6 +17,7 @@ inline constexpr std::uint16_t ok = 0x9000;
 inline constexpr std::uint16_t bytes_remaining = 0x6100;      // 61xx
 inline constexpr std::uint16_t wrong_le = 0x6C00;             // 6Cxx
 inline constexpr std::uint16_t verify_fail = 0x63C0;          // 63Cx
+inline constexpr std::uint16_t verify_fail_no_info = 0x6300;  // verification failed, no counter given
 inline constexpr std::uint16_t wrong_length = 0x6700;
 inline constexpr std::uint16_t security_status = 0x6982;
 inline constexpr std::uint16_t auth_blocked = 0x6983;
@@ -90,13 +91,15 @@ Command parse_command(ByteView raw);
 Response parse_response(ByteView raw);
 Bytes encode_response(const Response& r);
 
-/// Human text for a status word: "9000 (success)", "63C2 (verification failed, 2 tries left)", ...
+/// Text for a status word, for the trace and --verbose: "9000 (success)", "63C2 (verification failed, 2 tries
+/// left)", "6A82 (file or application not found)", "6999 (unknown status)".
 std::string describe_sw(std::uint16_t sw);
 
 /// The one status-word decoder (STYLE.md 6). Returns the Error for a non-success status word of a given
-/// operation (what = "verifying the PIN", used as context). 63Cx -> wrong_pin with retries x; 6983 ->
-/// blocked; 6982 -> security_status; 6A82 -> not_found; 6A80/6700/6A86/6B00 -> wrong_data; 6D00/6A81/6E00 ->
-/// unsupported; others -> protocol. Always carries the status word.
+/// operation (what = "verifying the PIN", used as context): "verifying the PIN: the card refused: wrong PIN/PUK
+/// (2 tries left)". 63Cx -> wrong_pin with retries x; 6300 -> wrong_pin, retries unknown; 6983 -> blocked
+/// (retries 0); 6982 -> security_status; 6A82/6A88 -> not_found; 6A80/6700/6A86/6B00/6985/6A84 -> wrong_data;
+/// 6D00/6A81/6E00/6884 -> unsupported; others -> protocol. Always carries the status word.
 Error error_for_sw(std::uint16_t sw, const std::string& what);
 
 /// Throws error_for_sw when r is not 9000.

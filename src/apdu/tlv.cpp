@@ -1,3 +1,4 @@
+// BER-TLV as PIV uses it (ISO 7816-4 §5.2.2; SP 800-73-4 Part 1 §3 data objects).
 #include "cardctl/tlv.hpp"
 
 #include "cardctl/error.hpp"
@@ -47,11 +48,13 @@ Item parse_one(ByteView data, std::size_t& consumed) {
       tag = tag << 8 | data[pos];
     } while (data[pos++] & 0x80);
   }
+  // ISO 7816-4 §5.2.2.2 (BER-TLV length field): 00-7F, 81 xx, 82 xx xx. Indefinite (80) and longer forms
+  // are not used by PIV and are refused.
   if (pos >= data.size()) malformed("missing length");
   std::size_t length = data[pos++];
-  if (length == 0x81 || length == 0x82 || length == 0x83) {
-    std::size_t n = length - 0x80;
-    if (pos + n > data.size()) malformed("length runs past the end");
+  if (length == 0x81 || length == 0x82) {
+    const std::size_t n = length - 0x80;
+    if (n > data.size() - pos) malformed("length runs past the end");
     length = 0;
     for (std::size_t i = 0; i < n; ++i) length = length << 8 | data[pos++];
   } else if (length >= 0x80) {

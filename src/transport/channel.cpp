@@ -1,3 +1,5 @@
+// APDU framing above the transport, written once (STYLE.md 3): command chaining, 6Cxx, 61xx / GET RESPONSE
+// (ISO 7816-4 §5.1.3, §5.4.1), and the trace with secrets masked.
 #include "cardctl/channel.hpp"
 
 #include <string>
@@ -5,11 +7,16 @@
 namespace cardctl {
 
 namespace {
-constexpr std::size_t kShortMax = 255;
-constexpr std::uint8_t kChainBit = 0x10;  // ISO 7816-4 §5.4.1 command chaining
+constexpr std::size_t kShortMaxNc = 255;  // ISO 7816-4 §5.1: short Lc
+constexpr std::size_t kShortMaxNe = 256;  // short Le 00
+constexpr std::uint8_t kChainBit = 0x10;  // ISO 7816-4 §5.4.1: CLA b5 set = "not the last command of a chain"
+// A card that keeps answering 61xx would hold us forever; 1024 rounds is 256 KiB, far above any PIV object.
+constexpr std::size_t kMaxGetResponses = 1024;
 
 std::string spaced_hex(ByteView data) {
-  std::string hex = to_hex_upper(data), out;
+  const std::string hex = to_hex_upper(data);
+  std::string out;
+  out.reserve(hex.size() * 3 / 2);
   for (std::size_t i = 0; i < hex.size(); i += 2) {
     if (i != 0) out.push_back(' ');
     out.append(hex, i, 2);
@@ -22,68 +29,107 @@ std::string masked(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "**" : " **";
   return out;
 }
+
+std::string joined(std::string a, const std::string& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return a + " " + b;
+}
+
+// "> 00 20 00 80 08 ** ** ** ** ** ** ** **": header, Lc and Le in clear, a secret data field masked.
+std::string command_line(ByteView raw, std::size_t nc, bool secret) {
+  if (!secret || nc == 0) return "> " + spaced_hex(raw);
+  // The data field follows Lc, which is one byte (short) or 00 and two bytes (extended): ISO 7816-4 §5.1.
+  const std::size_t offset = raw[4] == 0 ? 7 : 5;
+  return "> " + joined(joined(spaced_hex(raw.first(offset)), masked(nc)), spaced_hex(raw.subspan(offset + nc)));
+}
+
+// "< 7C 0A 81 08 ... 90 00", the data masked when the response is secret.
+std::string response_line(const apdu::Response& r, bool secret) {
+  const std::uint8_t sw[2] = {r.sw1(), r.sw2()};
+  return "< " + joined(secret ? masked(r.data.size()) : spaced_hex(r.data), spaced_hex(sw));
+}
+
+// Command copies that carry a PIN, PUK or key are wiped on every way out, exceptions included.
+class WipeOnExit {
+ public:
+  WipeOnExit(Bytes& bytes, bool active) : bytes_(&bytes), active_(active) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() {
+    if (active_) secure_wipe(bytes_->data(), bytes_->size());
+  }
+
+ private:
+  Bytes* bytes_;
+  bool active_;
+};
+
+// cmd with data [from, to) and no Le: one block of a chain.
+apdu::Command slice(const apdu::Command& cmd, std::size_t from, std::size_t to) {
+  apdu::Command part{cmd.cla, cmd.ins, cmd.p1, cmd.p2, {}, std::nullopt, cmd.secret_data, cmd.secret_response};
+  part.data.assign(cmd.data.begin() + static_cast<std::ptrdiff_t>(from),
+                   cmd.data.begin() + static_cast<std::ptrdiff_t>(to));
+  return part;
+}
+
+std::size_t short_ne(std::uint8_t sw2) { return sw2 == 0 ? kShortMaxNe : sw2; }
 }  // namespace
 
 Channel::Channel(transport::Connection& connection, TraceSink trace)
     : connection_(&connection), trace_(std::move(trace)) {}
 
-apdu::Response Channel::exchange(const apdu::Command& cmd, bool) {
-  Bytes raw = apdu::encode(cmd, connection_->extended_length());
-  if (trace_) {
-    Bytes header(raw.begin(), raw.begin() + 4);
-    std::string line = "> " + spaced_hex(raw);
-    if (cmd.secret_data && !cmd.data.empty()) {
-      // Header and length bytes in clear, the data masked.
-      std::size_t prefix = raw.size() - cmd.data.size() - (cmd.le ? 1 : 0);
-      line = "> " + spaced_hex(ByteView(raw).first(prefix)) + " " + masked(cmd.data.size());
-      if (cmd.le) line += " " + spaced_hex(ByteView(raw).last(1));
-    }
-    trace_(line);
-  }
+apdu::Response Channel::send(const apdu::Command& cmd) {
+  Bytes raw = apdu::encode(cmd);  // short unless the data or Le need extended length
+  WipeOnExit wipe_raw(raw, cmd.secret_data);
+  if (trace_) trace_(command_line(raw, cmd.data.size(), cmd.secret_data));
   ++count_;
   apdu::Response r = connection_->transmit(raw);
-  if (cmd.secret_data) secure_wipe(raw.data(), raw.size());
-  if (trace_) {
-    std::uint8_t sw[2] = {r.sw1(), r.sw2()};
-    std::string data = r.data.empty() ? "" : (cmd.secret_response ? masked(r.data.size()) : spaced_hex(r.data)) + " ";
-    trace_("< " + data + spaced_hex(sw));
-  }
+  if (trace_) trace_(response_line(r, cmd.secret_response));
   return r;
 }
 
 apdu::Response Channel::transmit(const apdu::Command& cmd) {
+  const bool extended = connection_->extended_length();
+  const bool chained = !extended && cmd.data.size() > kShortMaxNc;
+  std::size_t offset = 0;
   apdu::Response r;
-  if (!connection_->extended_length() && cmd.data.size() > kShortMax) {
-    std::size_t offset = 0;
-    while (cmd.data.size() - offset > kShortMax) {
-      apdu::Command block = cmd;
+  if (chained) {
+    for (; cmd.data.size() - offset > kShortMaxNc; offset += kShortMaxNc) {
+      apdu::Command block = slice(cmd, offset, offset + kShortMaxNc);
+      WipeOnExit wipe_block(block.data, cmd.secret_data);
       block.cla = static_cast<std::uint8_t>(cmd.cla | kChainBit);
-      block.data.assign(cmd.data.begin() + static_cast<long>(offset),
-                        cmd.data.begin() + static_cast<long>(offset + kShortMax));
-      block.le.reset();
-      r = exchange(block, false);
-      if (!r.ok()) return r;
-      offset += kShortMax;
+      r = send(block);
+      if (!r.ok()) return r;  // every block but the last must be accepted with 9000
     }
-    apdu::Command last = cmd;
-    last.data.assign(cmd.data.begin() + static_cast<long>(offset), cmd.data.end());
-    r = exchange(last, true);
-  } else {
-    r = exchange(cmd, true);
   }
-  if (r.sw1() == 0x6C) {  // ISO 7816-4 §5.1.3: wrong Le, resend with the exact length
-    apdu::Command again = cmd;
-    again.le = r.sw2() == 0 ? 256 : r.sw2();
-    r = exchange(again, true);
+  apdu::Command last = slice(cmd, offset, cmd.data.size());
+  WipeOnExit wipe_last(last.data, cmd.secret_data);
+  last.le = cmd.le;
+  if (!extended && last.le && *last.le > kShortMaxNe) last.le = kShortMaxNe;  // the rest comes with 61xx
+  r = send(last);
+
+  if ((r.sw & 0xFF00) == apdu::sw::wrong_le) {  // 6Cxx: wrong Le, xx bytes available; resend once
+    last.le = short_ne(r.sw2());
+    r = send(last);
   }
-  Bytes collected = std::move(r.data);
-  while (r.sw1() == 0x61) {  // more data: GET RESPONSE
-    apdu::Command get{0x00, apdu::ins::get_response, 0x00, 0x00, {}, r.sw2() == 0 ? 256 : r.sw2(), false,
-                      cmd.secret_response};
-    r = exchange(get, true);
-    collected.insert(collected.end(), r.data.begin(), r.data.end());
+
+  // 61xx: xx more bytes (00 = 256 or more) to fetch with GET RESPONSE, until the final status word.
+  SecureBytes data(r.data.begin(), r.data.end());  // wiped on every reallocation: it may hold a key
+  if (cmd.secret_response) secure_wipe(r.data.data(), r.data.size());
+  for (std::size_t rounds = 0; (r.sw & 0xFF00) == apdu::sw::bytes_remaining; ++rounds) {
+    if (rounds == kMaxGetResponses)
+      throw Error(ErrorKind::protocol,
+                  "the card kept announcing more response data after " + std::to_string(rounds) +
+                      " GET RESPONSE commands",
+                  "remove the card and insert it again; if it happens again the card is faulty");
+    const apdu::Command get{0x00, apdu::ins::get_response, 0x00, 0x00, {}, short_ne(r.sw2()), false,
+                            cmd.secret_response};
+    r = send(get);
+    data.insert(data.end(), r.data.begin(), r.data.end());
+    if (cmd.secret_response) secure_wipe(r.data.data(), r.data.size());
   }
-  r.data = std::move(collected);
+  r.data.assign(data.begin(), data.end());
   return r;
 }
 
