@@ -20,15 +20,16 @@ struct PinRules {
   int min_length = 6;
   int max_length = 8;
   bool digits_only = true;
-  bool reject_trivial = true;  // 123456, 111111, 654321 ...
+  bool reject_trivial = true;  // runs and repeats: 111111, 123456, 654321, 121212, 123123 ...
   int retries = 3;
 };
 
 struct PukRules {
   int length = 8;
-  std::string alphabet = "0123456789";
+  std::string alphabet = "0123456789";  // distinct printable characters, at least kMinPukAlphabet
   int retries = 3;
 };
+inline constexpr std::size_t kMinPukAlphabet = 10;
 
 struct SlotTemplate {
   std::uint8_t slot = 0x9A;
@@ -66,11 +67,22 @@ struct HelpdeskRules {
   bool allow_unknown_cards = false;
 };
 
+/// A template that names a fixed admin key. The policy is read before the keystore is opened, so these are
+/// checked against it later (check_fixed_keys).
+struct FixedKeyReference {
+  std::string template_name;
+  std::string key_name;
+  crypto::AdminAlgorithm algorithm = crypto::AdminAlgorithm::aes192;  // the template's: the key must have it
+  int line = 0;
+};
+
 struct Policy {
   std::string source;
   std::map<std::string, CardTemplate> templates;
   HelpdeskRules helpdesk;
+  /// Error(policy) "no card template 'x' in FILE" listing the templates there.
   const CardTemplate& card_template(const std::string& name) const;
+  std::vector<FixedKeyReference> fixed_key_references;  // in file order
 };
 
 struct Diagnostic {
@@ -89,9 +101,17 @@ Policy load_policy(const std::string& path);
 std::vector<Diagnostic> check_policy(const std::string& path);
 std::vector<Diagnostic> check_policy_text(std::string_view text, const std::string& source);
 
+/// The problems of the policy's fixed-key references given the keystore's fixed keys (name -> algorithm):
+/// "policy.toml:14: templates.legacy.admin_key.fixed: no fixed admin key 'old-ca' in the keystore".
+std::vector<Diagnostic> check_fixed_keys(const Policy& policy,
+                                         const std::map<std::string, crypto::AdminAlgorithm>& keystore_keys);
+
 /// Error(usage) naming the rule the new PIN breaks; never echoes the PIN.
 void check_new_pin(const PinRules& rules, const Pin& pin);
-/// A random PUK following the rules (rejection sampling: no modulo bias).
+/// A random PUK following the rules (rejection sampling: no modulo bias). Error(usage) for rules no policy
+/// file could hold (length outside 1..8, an alphabet puk_alphabet_problem() refuses).
 Puk generate_puk(const PukRules& rules, const crypto::RandomSource& random);
+/// Why a PUK alphabet is unusable ("lists 'A' twice ..."), or "" when it is fine.
+std::string puk_alphabet_problem(std::string_view alphabet);
 
 }  // namespace cardctl::policy

@@ -1,127 +1,30 @@
+// The policy schema (DESIGN.md §6): card templates and helpdesk rules, read from TOML with every problem named
+// by file, line and key.
 #include "cardctl/policy.hpp"
 
 #include <algorithm>
 #include <set>
-#include <toml++/toml.h>
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/piv.hpp"
+#include "section.hpp"
 
 namespace cardctl::policy {
 
 namespace {
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
+constexpr const char* kDigits = "0123456789";
+constexpr const char* kAlnum = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";  // no I or O: read over the phone
+
+// Template names and question ids appear on the command line, in the inventory and in answers files
+// ("id: answer"), so they stay plain.
+bool plain_name(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
 }
-
-// Reads one TOML table, remembering which keys were used, so that unknown ones can be reported.
-class Section {
- public:
-  Section(const toml::table& t, std::string path, std::vector<Diagnostic>& diags, const std::string& source)
-      : t_(t), path_(std::move(path)), diags_(diags), source_(source) {}
-
-  void problem(const toml::node* at, const std::string& key, const std::string& msg) const {
-    int line = at != nullptr ? static_cast<int>(at->source().begin.line) : static_cast<int>(t_.source().begin.line);
-    diags_.push_back({source_, line, key, msg});
-  }
-  std::string key(std::string_view k) const { return path_.empty() ? std::string(k) : path_ + "." + std::string(k); }
-
-  const toml::node* get(std::string_view k) {
-    used_.insert(std::string(k));
-    return t_.get(k);
-  }
-
-  template <class T>
-  void read(std::string_view k, T& out, const char* type_name) {
-    const toml::node* n = get(k);
-    if (n == nullptr) return;
-    auto v = n->value<T>();
-    if (!v) return problem(n, key(k), std::string("must be ") + type_name);
-    out = *v;
-  }
-  void integer(std::string_view k, int& out, int lo, int hi) {
-    const toml::node* n = get(k);
-    if (n == nullptr) return;
-    auto v = n->value<std::int64_t>();
-    if (!v || !n->is_integer()) return problem(n, key(k), "must be a whole number");
-    if (*v < lo || *v > hi)
-      return problem(n, key(k), "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-                                    std::to_string(*v));
-    out = static_cast<int>(*v);
-  }
-  void boolean(std::string_view k, bool& out) {
-    const toml::node* n = get(k);
-    if (n == nullptr) return;
-    if (!n->is_boolean()) return problem(n, key(k), "must be true or false");
-    out = *n->value<bool>();
-  }
-  bool text(std::string_view k, std::string& out, bool required = false) {
-    const toml::node* n = get(k);
-    if (n == nullptr) {
-      if (required) problem(nullptr, key(k), "is required");
-      return false;
-    }
-    if (!n->is_string()) {
-      problem(n, key(k), "must be a string");
-      return false;
-    }
-    out = *n->value<std::string>();
-    return true;
-  }
-  const toml::table* table(std::string_view k) {
-    const toml::node* n = get(k);
-    if (n == nullptr) return nullptr;
-    if (!n->is_table()) {
-      problem(n, key(k), "must be a table");
-      return nullptr;
-    }
-    return n->as_table();
-  }
-  const toml::array* array(std::string_view k) {
-    const toml::node* n = get(k);
-    if (n == nullptr) return nullptr;
-    if (!n->is_array()) {
-      problem(n, key(k), "must be an array of tables ([[" + key(k) + "]])");
-      return nullptr;
-    }
-    return n->as_array();
-  }
-  Section sub(const toml::table& t, std::string_view k) const { return Section(t, key(k), diags_, source_); }
-
-  // Reports keys that were never asked for, with the nearest known key as a suggestion.
-  void finish(std::initializer_list<std::string_view> known) {
-    for (const auto& [k, node] : t_) {
-      std::string name(k.str());
-      if (used_.count(name)) continue;
-      std::string msg = "unknown key";
-      std::string_view best;
-      std::size_t best_d = 3;
-      for (auto cand : known) {
-        std::size_t d = edit_distance(name, cand);
-        if (d < best_d) best_d = d, best = cand;
-      }
-      if (!best.empty()) msg += " (did you mean '" + std::string(best) + "'?)";
-      problem(&node, key(name), msg);
-    }
-  }
-
- private:
-  const toml::table& t_;
-  std::string path_;
-  std::vector<Diagnostic>& diags_;
-  const std::string& source_;
-  std::set<std::string> used_;
-};
+constexpr const char* kPlainNameRule = "must be 1 to 64 letters, digits, '-' or '_'";
 
 std::optional<piv::PinPolicy> pin_policy_from(std::string_view s) {
   if (s == "default") return piv::PinPolicy::default_policy;
@@ -138,94 +41,152 @@ std::optional<piv::TouchPolicy> touch_policy_from(std::string_view s) {
   return std::nullopt;
 }
 
-CardTemplate read_template(Section s, const std::string& name) {
+// "CN={holder}, O=Example": the placeholders issuance fills in; anything else in braces is a typo.
+std::string subject_problem(std::string_view subject) {
+  if (subject.find('=') == std::string_view::npos) return "must be a distinguished name such as \"CN={holder}\"";
+  for (std::size_t at = 0; (at = subject.find_first_of("{}", at)) != std::string_view::npos;) {
+    std::size_t close = subject.find('}', at);
+    if (subject[at] == '}' || close == std::string_view::npos) return "has an unmatched brace";
+    std::string_view name = subject.substr(at + 1, close - at - 1);
+    if (name != "holder") return "has an unknown placeholder {" + std::string(name) + "} (known: {holder})";
+    at = close + 1;
+  }
+  return "";
+}
+
+void read_admin_key(Section& s, const toml::table& ak, CardTemplate& t) {
+  Section a = s.sub(ak, "admin_key");
+  std::string alg;
+  if (a.text("algorithm", alg)) {
+    if (auto v = crypto::admin_algorithm_from_name(alg)) t.admin_algorithm = *v;
+    else a.problem(ak.get("algorithm"), a.key("algorithm"), "must be tdes, aes128, aes192 or aes256, got '" + alg + "'");
+  }
+  a.boolean("diversify", t.diversify);
+  if (a.text("fixed", t.fixed_key) && t.diversify)
+    a.problem(ak.get("fixed"), a.key("fixed"), "set diversify = false to use a fixed key");
+  if (!t.diversify && t.fixed_key.empty()) a.problem(&ak, a.key("fixed"), "is required when diversify = false");
+  a.finish({"algorithm", "diversify", "fixed"});
+}
+
+void read_pin(Section& s, const toml::table& pin, PinRules& r) {
+  Section p = s.sub(pin, "pin");
+  p.integer("min_length", r.min_length, 6, 8);
+  p.integer("max_length", r.max_length, 6, 8);
+  p.boolean("digits_only", r.digits_only);
+  p.boolean("reject_trivial", r.reject_trivial);
+  p.integer("retries", r.retries, 1, 15);
+  if (r.min_length > r.max_length) p.problem(&pin, p.key("min_length"), "is greater than max_length");
+  p.finish({"min_length", "max_length", "digits_only", "reject_trivial", "retries"});
+}
+
+void read_puk(Section& s, const toml::table& puk, PukRules& r) {
+  Section p = s.sub(puk, "puk");
+  p.integer("length", r.length, 6, 8);
+  std::string alphabet;
+  if (p.text("alphabet", alphabet)) {
+    if (alphabet == "digits") r.alphabet = kDigits;
+    else if (alphabet == "alnum") r.alphabet = kAlnum;
+    else if (auto why = puk_alphabet_problem(alphabet); why.empty()) r.alphabet = alphabet;
+    else p.problem(puk.get("alphabet"), p.key("alphabet"), "must be \"digits\", \"alnum\" or your own characters; this one " + why);
+  }
+  p.integer("retries", r.retries, 1, 15);
+  p.finish({"length", "alphabet", "retries"});
+}
+
+void read_slot(Section& p, const toml::table& st, std::set<std::uint8_t>& seen, std::vector<SlotTemplate>& out) {
+  SlotTemplate slot;
+  std::string v;
+  if (p.text("slot", v, true)) {
+    if (auto sl = piv::slot_from_name(v)) {
+      slot.slot = *sl;
+      if (!seen.insert(*sl).second) p.problem(st.get("slot"), p.key("slot"), "slot " + v + " is listed twice");
+    } else {
+      p.problem(st.get("slot"), p.key("slot"), "must be 9a, 9c, 9d, 9e or 82..95, got '" + v + "'");
+    }
+  }
+  if (p.text("algorithm", v, true)) {
+    auto a = crypto::key_algorithm_from_name(v);
+    if (a && *a != crypto::KeyAlgorithm::rsa1024) slot.algorithm = *a;
+    else p.problem(st.get("algorithm"), p.key("algorithm"), "must be eccp256, eccp384 or rsa2048, got '" + v + "'");
+  }
+  if (p.text("pin_policy", v)) {
+    if (auto pp = pin_policy_from(v)) slot.pin_policy = *pp;
+    else p.problem(st.get("pin_policy"), p.key("pin_policy"), "must be default, never, once or always");
+  }
+  if (p.text("touch_policy", v)) {
+    if (auto tp = touch_policy_from(v)) slot.touch_policy = *tp;
+    else p.problem(st.get("touch_policy"), p.key("touch_policy"), "must be default, never, always or cached");
+  }
+  p.finish({"slot", "algorithm", "pin_policy", "touch_policy"});
+  out.push_back(slot);
+}
+
+CardTemplate read_template(Section s, const std::string& name, std::vector<FixedKeyReference>& fixed_refs) {
   CardTemplate t;
   t.name = name;
-  if (auto* ak = s.table("admin_key")) {
-    Section a = s.sub(*ak, "admin_key");
-    std::string alg = "aes192";
-    if (a.text("algorithm", alg)) {
-      if (auto v = crypto::admin_algorithm_from_name(alg)) t.admin_algorithm = *v;
-      else a.problem(ak->get("algorithm"), a.key("algorithm"), "must be tdes, aes128, aes192 or aes256, got '" + alg + "'");
-    }
-    a.boolean("diversify", t.diversify);
-    if (a.text("fixed", t.fixed_key) && t.diversify)
-      a.problem(ak->get("fixed"), a.key("fixed"), "set diversify = false to use a fixed key");
-    if (!t.diversify && t.fixed_key.empty()) a.problem(ak, a.key("fixed"), "is required when diversify = false");
-    a.finish({"algorithm", "diversify", "fixed"});
-  }
-  if (auto* pin = s.table("pin")) {
-    Section p = s.sub(*pin, "pin");
-    p.integer("min_length", t.pin.min_length, 6, 8);
-    p.integer("max_length", t.pin.max_length, 6, 8);
-    p.boolean("digits_only", t.pin.digits_only);
-    p.boolean("reject_trivial", t.pin.reject_trivial);
-    p.integer("retries", t.pin.retries, 1, 15);
-    if (t.pin.min_length > t.pin.max_length)
-      p.problem(pin, p.key("min_length"), "is greater than max_length");
-    p.finish({"min_length", "max_length", "digits_only", "reject_trivial", "retries"});
-  }
-  if (auto* puk = s.table("puk")) {
-    Section p = s.sub(*puk, "puk");
-    p.integer("length", t.puk.length, 6, 8);
-    std::string alphabet;
-    if (p.text("alphabet", alphabet)) {
-      if (alphabet == "digits") t.puk.alphabet = "0123456789";
-      else if (alphabet == "alnum") t.puk.alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-      else if (alphabet.size() >= 10 && std::all_of(alphabet.begin(), alphabet.end(), [](char c) { return c > 0x20 && c < 0x7F; }))
-        t.puk.alphabet = alphabet;
-      else
-        p.problem(puk->get("alphabet"), p.key("alphabet"), "must be \"digits\", \"alnum\" or at least 10 printable ASCII characters");
-    }
-    p.integer("retries", t.puk.retries, 1, 15);
-    p.finish({"length", "alphabet", "retries"});
-  }
-  if (auto* slots = s.array("slots")) {
-    for (std::size_t i = 0; i < slots->size(); ++i) {
-      const toml::table* st = (*slots)[i].as_table();
-      std::string k = "slots[" + std::to_string(i) + "]";
-      if (st == nullptr) {
-        s.problem(&(*slots)[i], s.key(k), "must be a table");
-        continue;
-      }
-      Section p = s.sub(*st, k);
-      SlotTemplate slot;
-      std::string v;
-      if (p.text("slot", v, true)) {
-        if (auto sl = piv::slot_from_name(v)) slot.slot = *sl;
-        else p.problem(st->get("slot"), p.key("slot"), "must be 9a, 9c, 9d, 9e or 82..95, got '" + v + "'");
-      }
-      if (p.text("algorithm", v, true)) {
-        auto a = crypto::key_algorithm_from_name(v);
-        if (a && *a != crypto::KeyAlgorithm::rsa1024) slot.algorithm = *a;
-        else p.problem(st->get("algorithm"), p.key("algorithm"), "must be eccp256, eccp384 or rsa2048, got '" + v + "'");
-      }
-      if (p.text("pin_policy", v)) {
-        if (auto pp = pin_policy_from(v)) slot.pin_policy = *pp;
-        else p.problem(st->get("pin_policy"), p.key("pin_policy"), "must be default, never, once or always");
-      }
-      if (p.text("touch_policy", v)) {
-        if (auto tp = touch_policy_from(v)) slot.touch_policy = *tp;
-        else p.problem(st->get("touch_policy"), p.key("touch_policy"), "must be default, never, always or cached");
-      }
-      p.finish({"slot", "algorithm", "pin_policy", "touch_policy"});
-      t.slots.push_back(slot);
-    }
-  }
+  const toml::table* ak = s.table("admin_key");
+  if (ak != nullptr) read_admin_key(s, *ak, t);
+  if (auto* pin = s.table("pin")) read_pin(s, *pin, t.pin);
+  if (auto* puk = s.table("puk")) read_puk(s, *puk, t.puk);
+  std::set<std::uint8_t> slots_seen;
+  s.each_table("slots", [&](Section& p, const toml::table& st) { read_slot(p, st, slots_seen, t.slots); });
   if (auto* cert = s.table("certificate")) {
     Section c = s.sub(*cert, "certificate");
-    c.text("subject", t.certificate_subject);
+    if (c.text("subject", t.certificate_subject))
+      if (auto why = subject_problem(t.certificate_subject); !why.empty())
+        c.problem(cert->get("subject"), c.key("subject"), why);
     c.integer("days", t.certificate_days, 1, 3650);
     c.finish({"subject", "days"});
   }
-  if (auto* ou = s.table("offline_unblock")) {
+  const toml::table* ou = s.table("offline_unblock");
+  if (ou != nullptr) {
     Section o = s.sub(*ou, "offline_unblock");
     o.boolean("allowed", t.offline_unblock);
     o.boolean("admin_pin_reset", t.admin_pin_reset);
     o.finish({"allowed", "admin_pin_reset"});
   }
+  if (!t.diversify && !t.fixed_key.empty()) {
+    int line = static_cast<int>(ak->get("fixed")->source().begin.line);
+    fixed_refs.push_back({name, t.fixed_key, t.admin_algorithm, line});
+    // DESIGN.md §3: the helpdesk derives the card's key from the master key to answer a challenge.
+    if (t.offline_unblock)
+      s.problem(ou != nullptr && ou->get("allowed") != nullptr ? ou->get("allowed") : ak, s.key("offline_unblock.allowed"),
+                "offline unblock needs a diversified admin key; set offline_unblock.allowed = false for cards with "
+                "a fixed key");
+  }
   s.finish({"admin_key", "pin", "puk", "slots", "certificate", "offline_unblock"});
   return t;
+}
+
+void read_question(Section& q, const toml::table& qt, std::set<std::string>& ids, std::vector<Question>& out) {
+  Question question;
+  if (q.text("id", question.id, true)) {
+    if (!plain_name(question.id)) q.problem(qt.get("id"), q.key("id"), kPlainNameRule);
+    else if (!ids.insert(question.id).second)
+      q.problem(qt.get("id"), q.key("id"), "duplicate question id '" + question.id + "'");
+  }
+  if (q.text("text", question.text, true) && question.text.find_first_not_of(" \t") == std::string::npos)
+    q.problem(qt.get("text"), q.key("text"), "must not be empty");
+  q.finish({"id", "text"});
+  out.push_back(question);
+}
+
+void read_helpdesk(Section& top, const toml::table& hd, HelpdeskRules& r) {
+  Section h = top.sub(hd, "helpdesk");
+  h.integer("questions_asked", r.questions_asked, 0, 10);
+  h.integer("questions_enrolled", r.questions_enrolled, 0, 20);
+  h.integer("lockout_after_failures", r.lockout_after_failures, 1, 100);
+  h.integer("unblocks_per_period", r.unblocks_per_period, 0, 1000);
+  h.integer("period_days", r.period_days, 1, 3650);
+  h.boolean("allow_unknown_cards", r.allow_unknown_cards);
+  std::set<std::string> ids;
+  h.each_table("questions", [&](Section& q, const toml::table& qt) { read_question(q, qt, ids, r.questions); });
+  if (r.questions_enrolled > static_cast<int>(r.questions.size()))
+    h.problem(&hd, h.key("questions_enrolled"), "is more than the " + std::to_string(r.questions.size()) + " questions defined");
+  if (r.questions_asked > r.questions_enrolled)
+    h.problem(&hd, h.key("questions_asked"), "is more than questions_enrolled");
+  h.finish({"questions", "questions_asked", "questions_enrolled", "lockout_after_failures", "unblocks_per_period",
+            "period_days", "allow_unknown_cards"});
 }
 
 Policy parse_into(std::string_view text, const std::string& source, std::vector<Diagnostic>& diags) {
@@ -235,58 +196,31 @@ Policy parse_into(std::string_view text, const std::string& source, std::vector<
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    diags.push_back({source, static_cast<int>(e.source().begin.line), "", std::string(e.description())});
+    diags.push_back({source, std::max(static_cast<int>(e.source().begin.line), 1), "", std::string(e.description())});
     return policy;
   }
   Section top(root, "", diags, source);
   if (auto* templates = top.table("templates")) {
     for (const auto& [name, node] : *templates) {
       std::string n(name.str());
+      if (!plain_name(n)) top.problem(&node, "templates." + n, std::string("a template name ") + kPlainNameRule);
       if (!node.is_table()) {
         top.problem(&node, "templates." + n, "must be a table ([templates." + n + "])");
         continue;
       }
-      policy.templates.emplace(n, read_template(top.sub(*node.as_table(), "templates." + n), n));
+      policy.templates.emplace(n, read_template(top.sub(*node.as_table(), "templates." + n), n, policy.fixed_key_references));
     }
   }
   if (policy.templates.empty()) top.problem(nullptr, "templates", "at least one card template is required");
-  if (auto* hd = top.table("helpdesk")) {
-    Section h = top.sub(*hd, "helpdesk");
-    auto& r = policy.helpdesk;
-    h.integer("questions_asked", r.questions_asked, 0, 10);
-    h.integer("questions_enrolled", r.questions_enrolled, 0, 20);
-    h.integer("lockout_after_failures", r.lockout_after_failures, 1, 100);
-    h.integer("unblocks_per_period", r.unblocks_per_period, 0, 1000);
-    h.integer("period_days", r.period_days, 1, 3650);
-    h.boolean("allow_unknown_cards", r.allow_unknown_cards);
-    if (auto* qs = h.array("questions")) {
-      std::set<std::string> ids;
-      for (std::size_t i = 0; i < qs->size(); ++i) {
-        const toml::table* qt = (*qs)[i].as_table();
-        std::string k = "questions[" + std::to_string(i) + "]";
-        if (qt == nullptr) {
-          h.problem(&(*qs)[i], h.key(k), "must be a table");
-          continue;
-        }
-        Section q = h.sub(*qt, k);
-        Question question;
-        q.text("id", question.id, true);
-        q.text("text", question.text, true);
-        if (!question.id.empty() && !ids.insert(question.id).second)
-          q.problem(qt->get("id"), q.key("id"), "duplicate question id '" + question.id + "'");
-        q.finish({"id", "text"});
-        r.questions.push_back(question);
-      }
-    }
-    if (r.questions_enrolled > static_cast<int>(r.questions.size()))
-      h.problem(hd, h.key("questions_enrolled"), "is more than the " + std::to_string(r.questions.size()) + " questions defined");
-    if (r.questions_asked > r.questions_enrolled)
-      h.problem(hd, h.key("questions_asked"), "is more than questions_enrolled");
-    h.finish({"questions", "questions_asked", "questions_enrolled", "lockout_after_failures", "unblocks_per_period",
-              "period_days", "allow_unknown_cards"});
-  }
+  if (auto* hd = top.table("helpdesk")) read_helpdesk(top, *hd, policy.helpdesk);
   top.finish({"templates", "helpdesk"});
+  std::sort(policy.fixed_key_references.begin(), policy.fixed_key_references.end(),
+            [](const FixedKeyReference& a, const FixedKeyReference& b) { return a.line < b.line; });
   return policy;
+}
+
+void sort_by_line(std::vector<Diagnostic>& diags) {
+  std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
 }
 
 std::string text_of(const std::string& path) {
@@ -315,7 +249,7 @@ const CardTemplate& Policy::card_template(const std::string& name) const {
 std::vector<Diagnostic> check_policy_text(std::string_view text, const std::string& source) {
   std::vector<Diagnostic> diags;
   parse_into(text, source, diags);
-  std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
+  sort_by_line(diags);
   return diags;
 }
 
@@ -325,7 +259,7 @@ Policy parse_policy(std::string_view text, const std::string& source) {
   std::vector<Diagnostic> diags;
   Policy p = parse_into(text, source, diags);
   if (!diags.empty()) {
-    std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
+    sort_by_line(diags);
     std::string hint = "run: cardctl policy check " + source;
     if (diags.size() > 1) hint = std::to_string(diags.size() - 1) + " more problem(s); " + hint;
     throw Error(ErrorKind::policy, diags.front().to_string(), hint);
@@ -343,40 +277,25 @@ Policy load_policy(const std::string& path) {
   }
 }
 
-void check_new_pin(const PinRules& rules, const Pin& pin) {
-  std::string_view p = pin.text();
-  auto n = static_cast<int>(p.size());
-  if (n < rules.min_length || n > rules.max_length)
-    throw Error(ErrorKind::usage, "the new PIN must have " + std::to_string(rules.min_length) + " to " +
-                                      std::to_string(rules.max_length) + " characters");
-  if (!std::all_of(p.begin(), p.end(), [](char c) { return c > 0x20 && c < 0x7F; }))
-    throw Error(ErrorKind::usage, "the new PIN may only contain printable ASCII characters");
-  if (rules.digits_only && !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    throw Error(ErrorKind::usage, "the new PIN must contain digits only");
-  if (rules.reject_trivial) {
-    bool same = std::all_of(p.begin(), p.end(), [&](char c) { return c == p[0]; });
-    bool up = true, down = true;
-    for (std::size_t i = 1; i < p.size(); ++i) {
-      up = up && p[i] == p[i - 1] + 1;
-      down = down && p[i] == p[i - 1] - 1;
+std::vector<Diagnostic> check_fixed_keys(const Policy& policy,
+                                         const std::map<std::string, crypto::AdminAlgorithm>& keystore_keys) {
+  std::vector<Diagnostic> diags;
+  for (const auto& ref : policy.fixed_key_references) {
+    std::string key = "templates." + ref.template_name + ".admin_key.fixed";
+    auto it = keystore_keys.find(ref.key_name);
+    if (it == keystore_keys.end()) {
+      std::string known;
+      for (const auto& [n, _] : keystore_keys) known += (known.empty() ? "" : ", ") + n;
+      diags.push_back({policy.source, ref.line, key,
+                       "no fixed admin key '" + ref.key_name + "' in the keystore (" +
+                           (known.empty() ? std::string("it has none") : "it has: " + known) + ")"});
+    } else if (it->second != ref.algorithm) {
+      diags.push_back({policy.source, ref.line, key,
+                       "the fixed key '" + ref.key_name + "' is " + crypto::info(it->second).name +
+                           " but the template's admin_key.algorithm is " + crypto::info(ref.algorithm).name});
     }
-    if (same || up || down)
-      throw Error(ErrorKind::usage, "the new PIN is too easy to guess (repeated or consecutive characters)",
-                  "choose a PIN without a simple pattern");
   }
-}
-
-Puk generate_puk(const PukRules& rules, const crypto::RandomSource& random) {
-  const std::size_t m = rules.alphabet.size();
-  const unsigned limit = 256 - 256 % m;  // reject bytes >= limit: uniform over the alphabet
-  SecureBytes out;
-  std::uint8_t b = 0;
-  while (out.size() < static_cast<std::size_t>(rules.length)) {
-    random(std::span<std::uint8_t>(&b, 1));
-    if (b < limit) out.push_back(static_cast<std::uint8_t>(rules.alphabet[b % m]));
-  }
-  secure_wipe(&b, 1);
-  return Puk(std::move(out));
+  return diags;
 }
 
 }  // namespace cardctl::policy
