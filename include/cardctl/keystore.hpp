@@ -21,7 +21,7 @@ struct FixedKey {
 
 struct KeystoreOptions {
   bool overwrite = false;
-  crypto::ScryptParams scrypt{};  // strong by default; tests use smaller N
+  crypto::ScryptParams scrypt{};  // strong by default (N = 2^15, r = 8, p = 1); tests use N = 1024, the least allowed
   /// Start from this master key (migration from another system) instead of a random one.
   std::optional<Bytes> initial_master;
   std::uint32_t initial_version = 1;
@@ -30,15 +30,19 @@ struct KeystoreOptions {
 class Keystore {
  public:
   /// Creates a new keystore with a fresh master key (version 1), escrow key and audit key. Error(conflict)
-  /// when the file exists and !options.overwrite.
+  /// when the file exists and !options.overwrite; Error(usage) for a passphrase under 8 characters or scrypt
+  /// parameters that are too weak (N < 1024) or too costly (over 1 GiB).
   static Keystore create(const std::string& path, const Passphrase& passphrase, const KeystoreOptions& options = {});
-  /// Opens and decrypts. Error(crypto) for a wrong passphrase or an edited file; Error(io) for a damaged one;
-  /// Error(not_found) when missing.
+  /// Opens and decrypts. Error(crypto) "wrong passphrase, or the file was modified" when authentication fails;
+  /// Error(io) "the keystore PATH is damaged (file truncated ...)" for a short, overlong or foreign file;
+  /// Error(unsupported) for a newer format; Error(not_found) when missing.
   static Keystore open(const std::string& path, const Passphrase& passphrase);
 
-  /// Re-encrypts and writes atomically (new salt and nonce every time).
+  /// Re-encrypts (a fresh nonce every time) and writes atomically, mode 0600.
   void save();
+  /// A new salt and key for the file, then save(). Only the key derived from the passphrase is kept in memory.
   void change_passphrase(const Passphrase& passphrase);
+  const crypto::ScryptParams& scrypt_params() const { return scrypt_; }
 
   std::uint32_t current_version() const { return current_; }
   std::vector<std::uint32_t> versions() const;
@@ -46,7 +50,8 @@ class Keystore {
   const MasterKey& master(std::uint32_t version) const;
   /// A new random master key becomes current; older versions stay for cards issued under them.
   std::uint32_t rotate();
-  /// Imports a 32-byte master key (migration). Without a version: the next one. Refuses a version in use.
+  /// Imports a 32-byte master key (migration). Without a version: the next one. Error(conflict) for a version
+  /// in use or a key already held under another version.
   std::uint32_t import_master(ByteView key32, std::optional<std::uint32_t> version, bool make_current = true);
 
   ByteView escrow_key() const { return escrow_; }
@@ -63,7 +68,8 @@ class Keystore {
   SecureBytes serialise() const;
   void parse(ByteView plain);
   std::string path_;
-  SecureBytes file_key_seed_;  // the passphrase, kept only until save() in this process
+  SecureBytes file_key_;  // scrypt(passphrase, salt_): the AES-256-GCM key of the file
+  Bytes salt_;
   crypto::ScryptParams scrypt_{};
   std::map<std::uint32_t, MasterKey> masters_;
   std::uint32_t current_ = 0;
