@@ -3,6 +3,7 @@
 #include "cardctl/error.hpp"
 #include "cardctl/piv.hpp"
 #include "cardctl/tlv.hpp"
+#include "secret_command.hpp"
 
 namespace cardctl::piv {
 
@@ -67,15 +68,18 @@ void PivSession::authenticate(const AdminKey& key, crypto::AdminAlgorithm a) {
   Bytes reply = general_authenticate(info.piv_id, keyref::management, tlv::encode(tag::witness, {}), what);
   ByteView witness = tlv::expect(tlv::expect(reply, tag::dynamic_auth), tag::witness);
   if (witness.size() != info.block_length) throw Error(ErrorKind::protocol, what + ": bad witness length");
-  Bytes decrypted = crypto::decrypt_block(a, key.bytes(), witness);
   Bytes challenge = crypto::random_bytes(info.block_length);
-  Bytes body = tlv::encode(tag::witness, decrypted);
-  tlv::append(body, tag::challenge, challenge);
-  apdu::Command c{0x00, apdu::ins::general_authenticate, info.piv_id, keyref::management,
-                  tlv::encode(tag::dynamic_auth, body), 256};
-  c.secret_response = true;
-  auto r = channel_.transmit(c);
-  secure_wipe(decrypted.data(), decrypted.size());
+  apdu::Response r;
+  {
+    SecureBytes decrypted = to_secure(crypto::decrypt_block(a, key.bytes(), witness));
+    Bytes body = tlv::encode(tag::witness, decrypted);
+    tlv::append(body, tag::challenge, challenge);
+    apdu::Command c{0x00, apdu::ins::general_authenticate, info.piv_id, keyref::management,
+                    tlv::encode(tag::dynamic_auth, body), 256};
+    secure_wipe(body.data(), body.size());
+    c.secret_response = true;
+    r = detail::transmit_secret(channel_, std::move(c));
+  }
   if (r.sw == apdu::sw::security_status)
     throw Error(ErrorKind::auth_failed, what + ": wrong admin key for this card").with_sw(r.sw);
   apdu::check(r, what);
@@ -92,14 +96,11 @@ void PivSession::set_management_key(const AdminKey& key, crypto::AdminAlgorithm 
                                       std::to_string(info.key_length) + " bytes");
   if (a == crypto::AdminAlgorithm::tdes && crypto::tdes_key_is_weak(key.bytes()))
     throw Error(ErrorKind::usage, "refusing a TDES admin key with two equal parts");
-  Bytes data{info.piv_id, keyref::management, static_cast<std::uint8_t>(info.key_length)};
-  data.insert(data.end(), key.bytes().begin(), key.bytes().end());
-  apdu::Command c{0x00, apdu::ins::set_management_key, 0xFF, static_cast<std::uint8_t>(require_touch ? 0xFE : 0xFF),
-                  data, std::nullopt};
-  c.secret_data = true;
-  secure_wipe(data.data(), data.size());
-  auto r = channel_.transmit(c);
-  secure_wipe(c.data.data(), c.data.size());
+  // YubiKey SET MANAGEMENT KEY: P1 P2 = FF FF, or FF FE to require touch; data = algorithm, 9B, length, key.
+  const std::uint8_t header[] = {info.piv_id, keyref::management, static_cast<std::uint8_t>(info.key_length)};
+  const std::uint8_t p2 = require_touch ? 0xFE : 0xFF;
+  auto r = detail::transmit_secret(channel_, {0x00, apdu::ins::set_management_key, 0xFF, p2,
+                                              detail::secret_buffer({header, key.bytes()}), std::nullopt});
   apdu::check(r, "setting the admin key");
 }
 

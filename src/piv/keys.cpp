@@ -1,5 +1,8 @@
 // Key slots: GENERATE ASYMMETRIC KEY PAIR and signatures through GENERAL AUTHENTICATE (SP 800-73-4 Part 2
 // §3.3.2, §3.2.4; SP 800-78-4 for algorithm identifiers), YubiKey metadata and attestation.
+#include <algorithm>
+#include <cctype>
+
 #include "cardctl/error.hpp"
 #include "cardctl/piv.hpp"
 #include "cardctl/tlv.hpp"
@@ -32,6 +35,16 @@ Bytes pkcs1_sha256_block(ByteView digest, std::size_t k) {
   block[k - t.size() - 1] = 0x00;
   std::copy(t.begin(), t.end(), block.end() - static_cast<long>(t.size()));
   return block;
+}
+
+// ECDSA input: the digest left-padded with zeros to the field size (a YubiKey wants 48 bytes for a P-384 key,
+// Yubico PIV "Authenticate: sign"). Leading zeros leave the integer, and so a signature over SHA-256, unchanged
+// (SEC 1 §4.1.3 step 5).
+Bytes ec_input(crypto::KeyAlgorithm a, ByteView digest) {
+  const std::size_t field = a == crypto::KeyAlgorithm::eccp384 ? 48 : 32;
+  Bytes out(field > digest.size() ? field - digest.size() : 0, 0x00);
+  out.insert(out.end(), digest.begin(), digest.end());
+  return out;
 }
 }  // namespace
 
@@ -117,12 +130,16 @@ Bytes PivSession::general_authenticate_sign(std::uint8_t slot, crypto::KeyAlgori
 
 Bytes PivSession::sign_sha256(std::uint8_t slot, crypto::KeyAlgorithm a, ByteView data) {
   Bytes digest = crypto::sha256(data);
-  if (is_rsa(a)) return general_authenticate_sign(slot, a, pkcs1_sha256_block(digest, a == crypto::KeyAlgorithm::rsa2048 ? 256 : 128));
-  return general_authenticate_sign(slot, a, digest);
+  if (is_rsa(a)) {
+    const std::size_t modulus_bytes = a == crypto::KeyAlgorithm::rsa2048 ? 256 : 128;
+    return general_authenticate_sign(slot, a, pkcs1_sha256_block(digest, modulus_bytes));
+  }
+  return general_authenticate_sign(slot, a, ec_input(a, digest));
 }
 
 Bytes PivSession::attest(std::uint8_t slot) {
-  return channel_.transmit_ok({0x00, apdu::ins::attest, slot, 0x00, {}, 256}, "attesting the key in slot " + to_hex(Bytes{slot}));
+  return channel_.transmit_ok({0x00, apdu::ins::attest, slot, 0x00, {}, 256},
+                              "attesting the key in slot " + to_hex(Bytes{slot}));
 }
 
 }  // namespace cardctl::piv

@@ -1,5 +1,7 @@
 // Data objects: GET DATA / PUT DATA (SP 800-73-4 Part 2 §3.1.2, §3.3.1), certificates and the CHUID
 // (SP 800-73-4 Part 1 §3.1.2, Appendix A).
+#include <cstdio>
+
 #include "cardctl/error.hpp"
 #include "cardctl/piv.hpp"
 #include "cardctl/tlv.hpp"
@@ -7,6 +9,14 @@
 namespace cardctl::piv {
 
 namespace {
+// CHUID elements not in piv_ids.hpp (SP 800-73-4 Part 1 Appendix A, Table 9).
+constexpr std::uint32_t kChuidFascn = 0x30;
+constexpr std::uint32_t kChuidExpiry = 0x35;
+constexpr std::uint32_t kChuidSignature = 0x3E;
+// FASC-N with agency code 9999 and all-zero fields ("no FASC-N"), byte for byte as yubico-piv-tool writes it.
+constexpr const char* kNoFascn = "D4E739DA739CED39CE739D836858210842108421C84210C3EB";
+constexpr const char* kChuidExpiryDate = "20300101";  // YYYYMMDD
+
 Bytes object_id_bytes(std::uint32_t id) {
   if (id <= 0xFF) return {static_cast<std::uint8_t>(id)};
   if (id <= 0xFFFF) return {static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)};
@@ -61,11 +71,11 @@ void PivSession::put_certificate(std::uint8_t slot, ByteView der) {
 
 void PivSession::put_chuid(ByteView guid16) {
   if (guid16.size() != 16) throw Error(ErrorKind::usage, "a CHUID GUID is 16 bytes");
-  // FASC-N for agency code 9999 ("no FASC-N"), as yubico-piv-tool writes it; expiry 2030-01-01; empty signature.
-  Bytes content = tlv::encode(0x30, from_hex("D4E739DA739CED39CE739D836858210842108421C84210C3EB"));
+  // SP 800-73-4 Part 1 §3.1.2: FASC-N, GUID, expiration date, an empty issuer signature, error detection code.
+  Bytes content = tlv::encode(kChuidFascn, from_hex(kNoFascn));
   tlv::append(content, tag::chuid_guid, guid16);
-  tlv::append(content, 0x35, to_bytes("20300101"));
-  tlv::append(content, 0x3E, {});
+  tlv::append(content, kChuidExpiry, to_bytes(kChuidExpiryDate));
+  tlv::append(content, kChuidSignature, {});
   tlv::append(content, tag::error_detection, {});
   put_object(object::chuid, content);
 }

@@ -1,5 +1,6 @@
 // PIV session: open, SELECT, identity (SP 800-73-4 Part 2 §3.1.1; YubiKey GET VERSION / GET SERIAL).
 #include <cstdio>
+#include <exception>
 
 #include "cardctl/error.hpp"
 #include "cardctl/piv.hpp"
@@ -55,11 +56,22 @@ PivSession::~PivSession() {
 void PivSession::close(transport::Disposition disposition) {
   if (closed_) return;
   closed_ = true;
+  // Disconnect even when ending the transaction fails (a removed card); the first failure is reported.
+  std::exception_ptr failure;
   if (in_transaction_) {
     in_transaction_ = false;
-    channel_.connection().end_transaction(disposition);
+    try {
+      channel_.connection().end_transaction(disposition);
+    } catch (...) {
+      failure = std::current_exception();
+    }
   }
-  channel_.connection().disconnect(disposition);
+  try {
+    channel_.connection().disconnect(disposition);
+  } catch (...) {
+    if (!failure) failure = std::current_exception();
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 void PivSession::select() {

@@ -149,6 +149,49 @@ TEST_CASE("admin PIN reset needs 9B and a card that allows it") {
   }
 }
 
+TEST_CASE("a blocked PIN: external authentication with the computed response, then admin reset restores it") {
+  for (auto a : {AdminAlgorithm::tdes, AdminAlgorithm::aes128, AdminAlgorithm::aes192, AdminAlgorithm::aes256}) {
+    CAPTURE(crypto::info(a).name);
+    auto card = make_card();
+    testing::CardConnection conn(card);
+    piv::PivSession s(conn);
+    Bytes raw = crypto::random_bytes(crypto::info(a).key_length);
+    s.authenticate(factory_key(), AdminAlgorithm::tdes);
+    s.set_management_key(AdminKey(raw), a);
+    card.reset();  // a new card session: no PIN, no 9B rights
+    s.select();
+    for (int i = 0; i < 3; ++i) CHECK_THROWS_AS(s.verify_pin(Pin::from_text("000000")), Error);
+    CHECK(s.pin_retries().remaining == 0);
+    Bytes challenge = s.begin_external_auth(a);
+    s.finish_external_auth(a, crypto::encrypt_block(a, raw, challenge));  // what the helpdesk computes
+    s.reset_pin_as_admin(Pin::from_text("5792468"));
+    CHECK(s.pin_retries().remaining == 3);
+    s.verify_pin(Pin::from_text("5792468"));
+  }
+}
+
+TEST_CASE("the reference card's answers read as the user sees them") {
+  auto card = make_card();
+  testing::CardConnection conn(card);
+  piv::PivSession s(conn);
+  try {
+    s.verify_pin(Pin::from_text("000000"));
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "verifying the PIN: wrong PIN, 2 tries left");
+  }
+  s.verify_pin(Pin::from_text("123456"));
+  CHECK(s.pin_verified());
+  CHECK(s.pin_retries().remaining == 3);  // known from metadata even while verified
+  try {
+    s.put_object(piv::object::chuid, from_hex("3400"));  // no 9B authentication
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::security_status);
+    CHECK(std::string(e.what()).rfind("writing object 5FC102: ", 0) == 0);
+  }
+}
+
 TEST_CASE("generate, sign and verify in each algorithm; PIN policy enforced") {
   struct Case {
     std::uint8_t slot;
