@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct AuditEntry {
   std::string outcome;  // "ok", "refused", "failed"
   std::string reason;
   std::vector<std::pair<std::string, std::string>> details;
+  std::uint64_t seq = 0;  // filled in when read back
+
+  /// The value of a detail, empty when absent.
+  std::string detail(std::string_view key) const;
 };
 
 struct AuditHead {
@@ -52,6 +57,13 @@ struct AuditVerification {
 /// Checks every line's MAC, sequence and chain, and (when given) that the trail ends at expected_head, so that
 /// deleting or truncating the last entries is found too.
 AuditVerification verify_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected_head);
+
+struct VerifiedAudit {
+  AuditVerification verification;
+  std::vector<AuditEntry> entries;  // in order; empty unless verification.ok
+};
+/// verify_audit, and the entries parsed (the security-relevant counts are computed from these).
+VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected_head);
 
 struct AuditFilter {
   std::string since, until;  // ISO-8601 prefixes compared as strings

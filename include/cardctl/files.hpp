@@ -22,6 +22,16 @@ Bytes read(const std::string& path);
 /// "chmod 600 PATH".
 SecureBytes read_secret(const std::string& path);
 
+/// Reads a file that holds protected state (keystore); refuses (Error(io)) one that group or others may read or
+/// write, saying "chmod 600 PATH".
+Bytes read_private(const std::string& path);
+
+/// Error(io) with the hint "chmod 600 PATH" when group or others have any access to path.
+void require_private(const std::string& path, const std::string& what);
+
+/// Creates dir and its missing parents; the leaf gets leaf_mode. Error(io) naming the path and the cause.
+void make_dirs(const std::string& dir, mode_t leaf_mode = 0700);
+
 bool exists(const std::string& path);
 
 }  // namespace cardctl::files

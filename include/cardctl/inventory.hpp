@@ -1,11 +1,15 @@
 // Layer 8: the inventory (DESIGN.md §6): cards, holders, security answers (scrypt hashes of normalised answers),
-// escrowed PUKs (AES-256-GCM, card id as associated data), offline-unblock and identification-failure counts,
-// and the audit trail's head. SQLite in WAL mode with a busy timeout; schema versioned with migrations.
+// escrowed PUKs (AES-256-GCM, card id as associated data), the installation id and the audit trail's head.
+// SQLite in WAL mode with a busy timeout; schema versioned with migrations. Every security-relevant row (card,
+// answer, escrowed PUK, audit head) carries an HMAC under a key from the keystore, checked whenever the row is
+// read, so an edit made outside cardctl is refused and reported by `cardctl audit verify`. Offline-unblock
+// counts and identification failures are not kept here: they are read from the verified audit trail.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +19,11 @@
 #include "cardctl/secret.hpp"
 
 struct sqlite3;
+
+namespace cardctl::store {
+class Statement;
+struct EscrowTable;
+}
 
 namespace cardctl::store {
 
@@ -43,55 +52,78 @@ using Clock = std::function<std::chrono::system_clock::time_point()>;
 std::string iso8601(std::chrono::system_clock::time_point t);
 
 /// Normalises a spoken answer: ASCII case folded, punctuation dropped, whitespace collapsed and trimmed.
-std::string normalise_answer(std::string_view answer);
+SecureString normalise_answer(std::string_view answer);
 
 struct InventoryOptions {
   std::chrono::milliseconds busy_timeout{5000};
   Clock clock;
   crypto::ScryptParams answer_scrypt{1u << 14, 8, 1};
+  /// The key of the row MACs (32 bytes; the site passes the keystore's audit key). Required.
+  SecureBytes mac_key;
+  /// Create the file when it is missing (cardctl init only). Otherwise a missing or empty inventory is an error:
+  /// an installation never silently starts again from nothing.
+  bool create = false;
+  /// The installation id to record (create) or to expect (open); empty: not checked.
+  std::string installation_id;
 };
+
+/// Bounds on the scrypt cost read from a stored answer row, so that an edited row cannot make a check fail
+/// obscurely or take minutes: N a power of two in [2^10, 2^20], r in [1, 32], p in [1, 16].
+bool answer_scrypt_acceptable(const crypto::ScryptParams& p);
 
 class Inventory {
  public:
-  /// Opens (creating when missing) and migrates to the current schema. Error(io) when the file is not a
-  /// database; Error(conflict) when it is locked beyond the busy timeout; a schema newer than this build knows
-  /// is refused.
+  /// Opens (creating it only with options.create) and migrates to the current schema. Error(io) when the file
+  /// is not a database, is missing or empty, is open to other users, or belongs to another installation;
+  /// Error(conflict) when it is locked beyond the busy timeout; a schema newer than this build knows is refused.
   static Inventory open(const std::string& path, InventoryOptions options = {});
   Inventory(Inventory&&) noexcept;
   Inventory& operator=(Inventory&&) noexcept;
   ~Inventory();
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   int schema_version();
 
-  /// Runs fn in BEGIN IMMEDIATE ... COMMIT (ROLLBACK on exception).
+  /// Runs fn in BEGIN IMMEDIATE ... COMMIT (ROLLBACK on exception). Writers queue for up to the busy timeout.
   void with_transaction(const std::function<void()>& fn);
+  /// The same, returning what fn returns.
+  template <class F>
+  auto with_transaction_result(F&& fn) -> decltype(fn()) {
+    std::optional<decltype(fn())> out;
+    with_transaction([&] { out.emplace(fn()); });
+    return std::move(*out);
+  }
 
   void add_holder(const Holder& h);
   std::optional<Holder> find_holder(const std::string& holder_id);
   /// Replaces the holder's answers (question id -> answer), stored as scrypt hashes.
-  void enrol_answers(const std::string& holder_id, const std::vector<std::pair<std::string, std::string>>& answers);
+  void enrol_answers(const std::string& holder_id, const std::vector<std::pair<std::string, SecureString>>& answers);
   std::vector<std::string> enrolled_questions(const std::string& holder_id);
   bool verify_answer(const std::string& holder_id, const std::string& question_id, std::string_view answer);
 
   void add_card(const CardRecord& c);
   std::optional<CardRecord> find_card(const std::string& card_id);
   std::vector<CardRecord> list_cards(std::optional<CardState> state = std::nullopt);
+  /// Every card row as stored, MACs not checked (check_rows() reports those), for cross-checks.
+  std::vector<CardRecord> list_cards_unverified();
   /// Enforces pending -> active -> revoked | retired (and pending -> retired).
   void set_card_state(const std::string& card_id, CardState to);
 
   void store_puk(const std::string& card_id, const Puk& puk, ByteView escrow_key);
   Puk load_puk(const std::string& card_id, ByteView escrow_key);
+  /// The random first PIN of a card being issued, escrowed until it was shown (AES-256-GCM, like the PUK).
+  void store_first_pin(const std::string& card_id, const Pin& pin, ByteView escrow_key);
+  std::optional<Pin> load_first_pin(const std::string& card_id, ByteView escrow_key);
+  void forget_first_pin(const std::string& card_id);
 
-  void record_offline_unblock(const std::string& card_id, const std::string& operator_name);
-  int count_offline_unblocks(const std::string& card_id, std::chrono::system_clock::time_point since);
-  void record_identification_failure(const std::string& holder_id);
-  int count_identification_failures(const std::string& holder_id, std::chrono::system_clock::time_point since);
-  void clear_identification_failures(const std::string& holder_id);
-
-  /// The audit trail's last (seq, hash), kept here so that deleting its tail is detected.
+  /// The audit trail's last (seq, hash), kept here (with its MAC) so that deleting its tail is detected.
   void set_audit_head(std::uint64_t seq, const std::string& hash);
   std::optional<std::pair<std::uint64_t, std::string>> audit_head();
+
+  const std::string& installation_id() const { return installation_id_; }
+
+  /// Every row whose MAC does not match, as "card 12345678: ..." lines (for `cardctl audit verify`).
+  std::vector<std::string> check_rows();
 
   std::string now();
   std::chrono::system_clock::time_point now_point();
@@ -99,7 +131,28 @@ class Inventory {
  private:
   Inventory() = default;
   void exec(const char* sql);
+  void migrate(int from);
+  void seal_unsealed_rows();
+  struct StoredAnswer {
+    Bytes salt, hash;
+    crypto::ScryptParams scrypt;
+  };
+  std::optional<StoredAnswer> answer_params(const std::string& holder_id, const std::string& question_id);
+  CardRecord checked_card(const Statement& s) const;
+  Bytes card_mac(const std::string& card_id, const std::string& holder, const std::string& tpl,
+                 const std::string& algorithm, std::int64_t key_version, const std::string& state,
+                 const std::string& issued_at) const;
+  Bytes answer_mac(const std::string& holder, const std::string& question, ByteView salt, ByteView hash,
+                   std::int64_t n, std::int64_t r, std::int64_t p) const;
+  void store_escrowed(const EscrowTable& t, const std::string& card_id, ByteView secret, ByteView escrow_key);
+  SecureBytes load_escrowed(const EscrowTable& t, const std::string& card_id, ByteView escrow_key);
+  Bytes escrow_mac(const EscrowTable& t, const std::string& card_id, ByteView iv, ByteView sealed) const;
+  Bytes head_mac(std::uint64_t seq, const std::string& hash) const;
+  void write_audit_head(std::uint64_t seq, const std::string& hash);
+  Bytes mac(std::initializer_list<ByteView> fields) const;
+  void check_mac(ByteView stored, std::initializer_list<ByteView> fields, const std::string& what) const;
   sqlite3* db_ = nullptr;
+  std::string installation_id_;
   std::string path_;
   InventoryOptions options_;
 };

@@ -17,7 +17,8 @@ struct IssueRequest {
   std::string template_name;
   std::string holder_id;
   std::string holder_name;
-  std::vector<std::pair<std::string, std::string>> answers;  // question id -> answer
+  std::vector<std::pair<std::string, SecureString>> answers;  // question id -> answer
+  bool force = false;  // may spend the card's last PIN try
   std::string operator_name;
   std::optional<Pin> first_pin;  // else a random one that follows the template's PIN rules
   /// The card's current admin key (factory default unless the card comes from elsewhere) and PIN.
@@ -34,7 +35,12 @@ struct IssueResult {
   Puk puk;
 };
 
+/// Error(usage) for a blank holder id; Error(policy) when the card's PIN has one try left and !force. The PUK and
+/// the first PIN are escrowed in the inventory (card pending) before the card is changed to them.
 IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest request);
+
+/// The first PIN was shown to the operator: its escrowed copy is deleted.
+void first_pin_delivered(Site& site, const std::string& card_id);
 
 /// A random PIN that follows the rules (digits when digits_only), of the minimum length.
 Pin random_pin(const policy::PinRules& rules, const crypto::RandomSource& random);

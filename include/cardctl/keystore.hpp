@@ -35,7 +35,8 @@ class Keystore {
   static Keystore create(const std::string& path, const Passphrase& passphrase, const KeystoreOptions& options = {});
   /// Opens and decrypts. Error(crypto) "wrong passphrase, or the file was modified" when authentication fails;
   /// Error(io) "the keystore PATH is damaged (file truncated ...)" for a short, overlong or foreign file;
-  /// Error(unsupported) for a newer format; Error(not_found) when missing.
+  /// Error(unsupported) for a newer format; Error(not_found) when missing; Error(io) "chmod 600" when group or
+  /// others may read or write it.
   static Keystore open(const std::string& path, const Passphrase& passphrase);
 
   /// Re-encrypts (a fresh nonce every time) and writes atomically, mode 0600.
@@ -53,6 +54,10 @@ class Keystore {
   /// Imports a 32-byte master key (migration). Without a version: the next one. Error(conflict) for a version
   /// in use or a key already held under another version.
   std::uint32_t import_master(ByteView key32, std::optional<std::uint32_t> version, bool make_current = true);
+
+  /// Random at creation, 32 hex digits; the inventory records the same id, so that a keystore is only ever
+  /// used with its own installation. Empty for a keystore made before ids existed.
+  const std::string& installation_id() const { return installation_id_; }
 
   ByteView escrow_key() const { return escrow_; }
   ByteView audit_key() const { return audit_; }
@@ -75,6 +80,7 @@ class Keystore {
   std::uint32_t current_ = 0;
   SecureBytes escrow_, audit_;
   std::map<std::string, FixedKey> fixed_;
+  std::string installation_id_;
 };
 
 }  // namespace cardctl::store

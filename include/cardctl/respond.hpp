@@ -11,6 +11,8 @@
 
 namespace cardctl::lifecycle {
 
+struct RespondResult;
+
 struct RespondRequest {
   std::string card_id;
   std::string challenge;  // as the caller read it out (check optional)
@@ -20,17 +22,27 @@ struct RespondRequest {
   std::optional<std::uint32_t> key_version;
   /// Asks the operator for the caller's answer to a security question; returns what the operator typed.
   std::function<SecureString(const policy::Question&)> ask;
+  /// Shows the response to the operator; throws Error when it could not be written (then the response is
+  /// recorded as undelivered and not counted). Without it, the response is only returned.
+  std::function<void(const RespondResult&)> deliver;
   crypto::RandomSource random = crypto::system_random();
 };
 
 struct RespondResult {
   std::string card_id;
+  std::string holder_id;
+  crypto::AdminAlgorithm algorithm;
+  std::uint32_t key_version = 0;
   codes::Formatted response;
   int unblocks_left_in_period = 0;
 };
 
 /// Error(policy) for every refusal (unknown/revoked card, offline unblock disabled, limit reached, caller not
 /// identified, holder locked out) with the rule named and the in-person path in the hint; refusals are audited.
+/// The limit, the lockout and their records are read and written in one inventory transaction each, from the
+/// verified audit trail, so that parallel operators cannot exceed them. The questions asked are recorded before
+/// they are asked (an abandoned identification counts as failed). Audit entries: identify started/ok/failed,
+/// respond reserved (counted), then ok (given) or undelivered.
 RespondResult respond(Site& site, const RespondRequest& request);
 
 }  // namespace cardctl::lifecycle

@@ -35,14 +35,23 @@ struct InitOptions {
 
 class Site {
  public:
-  /// Creates the directory (0700), keystore, inventory, audit trail and policy copy. Error(conflict) when an
-  /// installation exists there and !force. Nothing is left half-made on failure of the keystore step.
+  /// Creates the directory (0700, parents as needed), keystore, inventory, audit trail and policy copy.
+  /// Error(conflict) when an installation exists there and !force. The new installation is built in a
+  /// directory beside the old one and swapped in only when complete: a failure leaves the old one untouched,
+  /// and a replaced one is kept as DIR.replaced-TIME (previous_installation names it).
   static Site init(const SitePaths& paths, const Passphrase& passphrase, const InitOptions& options);
-  /// Opens an installation: Error(not_found) with a hint to run `cardctl init` when there is none.
+  /// Opens an installation: Error(not_found) with a hint to run `cardctl init` when there is none; Error(io)
+  /// when the inventory is missing or empty, or keystore and inventory belong to different installations.
   static Site open(const SitePaths& paths, const Passphrase& passphrase);
 
   /// Appends to the audit trail (time filled in) and records the new head in the inventory.
   void audit(store::AuditEntry entry);
+
+  /// The audit trail, verified against the inventory's head; Error(io) when it is not intact, since the
+  /// helpdesk's limits are read from it.
+  std::vector<store::AuditEntry> verified_audit();
+
+  std::string previous_installation;  // set by init when it replaced one
 
   SitePaths paths;
   store::Keystore keystore;

@@ -1,6 +1,7 @@
 #include "cardctl/files.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
@@ -67,8 +68,17 @@ void write_atomic(const std::string& path, ByteView data, mode_t mode) {
 }
 
 namespace {
+enum class Access { any, secret, private_state };
+
+std::string private_problem(const std::string& path, const struct stat& st, const std::string& what) {
+  if ((st.st_mode & 077) == 0) return "";
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+  return what + " " + path + " is open to other users (mode " + mode + ")";
+}
+
 template <class Buffer>
-Buffer read_into(const std::string& path, bool secret) {
+Buffer read_into(const std::string& path, Access access) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) throw Error(ErrorKind::not_found, path + ": no such file");
@@ -79,10 +89,16 @@ Buffer read_into(const std::string& path, bool secret) {
     ::close(fd);
     throw Error(ErrorKind::io, "reading " + path + ": " + cause());
   }
-  if (secret && (st.st_mode & 077) != 0) {
+  if (access == Access::secret && (st.st_mode & 077) != 0) {
     ::close(fd);
     throw Error(ErrorKind::usage, path + " holds a secret but others can read it",
                 "chmod 600 " + path);
+  }
+  if (access == Access::private_state) {
+    if (auto problem = private_problem(path, st, "the file"); !problem.empty()) {
+      ::close(fd);
+      throw Error(ErrorKind::io, problem, "check who changed it, then: chmod 600 " + path);
+    }
   }
   Buffer out;
   out.reserve(static_cast<std::size_t>(st.st_size));
@@ -104,8 +120,34 @@ Buffer read_into(const std::string& path, bool secret) {
 }
 }  // namespace
 
-Bytes read(const std::string& path) { return read_into<Bytes>(path, false); }
-SecureBytes read_secret(const std::string& path) { return read_into<SecureBytes>(path, true); }
+Bytes read(const std::string& path) { return read_into<Bytes>(path, Access::any); }
+SecureBytes read_secret(const std::string& path) { return read_into<SecureBytes>(path, Access::secret); }
+Bytes read_private(const std::string& path) { return read_into<Bytes>(path, Access::private_state); }
+
+void require_private(const std::string& path, const std::string& what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;  // a missing file is the caller's concern
+  if (auto problem = private_problem(path, st, what); !problem.empty())
+    throw Error(ErrorKind::io, problem, "check who changed it, then: chmod 600 " + path);
+}
+
+void make_dirs(const std::string& dir, mode_t leaf_mode) {
+  std::string partial;
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    partial = dir.substr(0, pos);
+    if (partial.empty() || exists(partial)) continue;
+    bool leaf = pos == std::string::npos || dir.find_first_not_of('/', pos) == std::string::npos;
+    if (::mkdir(partial.c_str(), leaf ? leaf_mode : 0755) != 0 && errno != EEXIST)
+      throw Error(ErrorKind::io, "creating " + partial + ": " + cause(),
+                  "create it yourself, or choose another place with --home or CARDCTL_HOME");
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error(ErrorKind::io, dir + " is not a directory",
+                "choose another place with --home or CARDCTL_HOME");
+}
 
 bool exists(const std::string& path) {
   struct stat st {};

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cardctl/error.hpp"
+#include "cardctl/ledger.hpp"
 #include "json.hpp"
 #include "output.hpp"
 
@@ -34,20 +35,45 @@ void run_audit_verify(const AuditOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx);
   std::optional<store::AuditHead> head;
   if (auto h = site.inventory.audit_head()) head = store::AuditHead{h->first, h->second};
-  auto v = store::verify_audit(site.paths.audit(), site.keystore.audit_key(), head);
+  auto trail = store::read_audit(site.paths.audit(), site.keystore.audit_key(), head);
+  auto& v = trail.verification;
+  // The inventory's security-relevant rows: their MACs, and the card states the trail records.
+  auto rows = site.inventory.check_rows();
+  if (v.ok) {
+    auto states = lifecycle::Ledger(trail.entries).card_states();
+    for (const auto& c : site.inventory.list_cards_unverified()) {
+      auto it = states.find(c.card_id);
+      if (it == states.end() && c.state != store::CardState::pending && c.state != store::CardState::retired)
+        rows.push_back("card " + c.card_id + " is " + store::to_string(c.state) + " in the inventory, but the trail never issued it");
+      else if (it != states.end() && it->second != c.state)
+        rows.push_back("card " + c.card_id + " is " + store::to_string(c.state) + " in the inventory, but " +
+                       store::to_string(it->second) + " in the trail");
+      if (it != states.end()) states.erase(it);
+    }
+    for (const auto& [id, state] : states)
+      rows.push_back("card " + id + " (" + store::to_string(state) + " in the trail) is missing from the inventory");
+  }
+  if (v.ok && !rows.empty()) {
+    v.ok = false;
+    v.problem = "inventory: " + rows.front() + (rows.size() > 1 ? " (and " + std::to_string(rows.size() - 1) + " more)" : "");
+  }
   if (ctx.json) {
     Json j = Json::object().set("ok", v.ok).set("entries", static_cast<std::int64_t>(v.entries));
     if (!v.ok) j.set("bad_line", static_cast<std::int64_t>(v.bad_line)).set("problem", v.problem);
+    Json problems = Json::array();
+    for (const auto& p : rows) problems.push(Json(p));
+    j.set("inventory_problems", std::move(problems));
     ctx.o() << j.dump() << '\n';
   } else {
     Fields f;
     f.add("Audit trail", site.paths.audit()).add("Entries", std::to_string(v.entries)).add("Result", v.ok ? "intact" : v.problem);
     f.print(ctx.o());
+    for (std::size_t i = 1; i < rows.size(); ++i) ctx.o() << "  also: " << rows[i] << '\n';
   }
   if (!v.ok) {
     site.audit({"", options.site.op(), "audit-verify", "", "", "failed", v.problem, {}});
-    throw Error(ErrorKind::policy, "the audit trail " + site.paths.audit() + " has been tampered with: " + v.problem,
-                "keep the file as evidence and restore the trail from your backup");
+    throw Error(ErrorKind::policy, "the audit trail or the inventory in " + site.paths.dir + " has been tampered with: " + v.problem,
+                "keep the files as evidence and restore them from your backup");
   }
 }
 

@@ -73,6 +73,9 @@ void run_init(InitOptions& options, Context& ctx) {
     auto site = lifecycle::Site::init(paths, pass, io);
     version = site.keystore.current_version();
     action = "installation created";
+    if (!site.previous_installation.empty())
+      ctx.note("the installation it replaced is kept in " + site.previous_installation +
+               " (its keys unblock the cards issued under it; delete it when you no longer need them)");
   }
   if (imported) secure_wipe(imported->data(), imported->size());
   if (ctx.json) {

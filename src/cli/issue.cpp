@@ -23,6 +23,7 @@ void setup_issue(CLI::App& app, Context& ctx) {
                   "Enrol the holder's answer to security question ID (repeat; answers are asked like secrets)")
       ->type_name("ID");
   sub->add_flag("--choose-pin", options->choose_pin, "Ask for the first PIN instead of generating one");
+  sub->add_flag("--force", options->force, "Go on even when the card's PIN has only one try left");
   add_secret_file_option(*sub, options->first_pin, "Read the first PIN from FILE (implies --choose-pin)");
   sub->footer(
       "The card must be in its factory state (default PIN, PUK and admin key). The PUK is random and escrowed in\n"
@@ -41,6 +42,7 @@ void run_issue(IssueOptions& options, Context& ctx) {
   req.holder_id = options.holder_id;
   req.holder_name = options.holder_name.empty() ? options.holder_id : options.holder_name;
   req.operator_name = options.site.op();
+  req.force = options.force;
   site.policy.card_template(options.template_name);  // a wrong name fails before anything is asked
   for (const auto& id : options.answer_ids) {
     std::string text = id;
@@ -48,7 +50,7 @@ void run_issue(IssueOptions& options, Context& ctx) {
       if (q.id == id) text = q.text;
     SecretRequest ask{"answer to \"" + text + "\"", "", std::nullopt, "", false};
     SecureString a = ctx.prompter.read(ask, ctx.no_prompt, [&](std::string_view l) { ctx.debug(l); });
-    req.answers.emplace_back(id, std::string(a.data(), a.size()));
+    req.answers.emplace_back(id, std::move(a));
   }
   if (options.choose_pin || options.first_pin.file) req.first_pin = ctx.secret<Pin>(options.first_pin);
 
@@ -60,7 +62,6 @@ void run_issue(IssueOptions& options, Context& ctx) {
                           [&] { return lifecycle::issue_card(site, session, std::move(req)); });
     session.close(transport::Disposition::reset);
   }
-  for (auto& [id, answer] : req.answers) secure_wipe(answer.data(), answer.size());
   bool show_pin = !options.choose_pin && !options.first_pin.file;
   if (ctx.json) {
     Json j = Json::object()
@@ -80,6 +81,11 @@ void run_issue(IssueOptions& options, Context& ctx) {
     f.add("PUK", "escrowed in the inventory");
     f.print(ctx.o());
   }
+  ctx.o().flush();
+  if (!ctx.o())
+    throw Error(ErrorKind::io, "writing the result failed: the card is issued, but its first PIN may not have been shown",
+                "the first PIN stays escrowed in the inventory for card " + result.card_id);
+  lifecycle::first_pin_delivered(site, result.card_id);
 }
 
 }  // namespace cardctl::cli

@@ -16,6 +16,7 @@ struct IssueOptions {
   std::vector<std::string> answer_ids;  // --answer ID (the answers are read like secrets)
   SecretRequest first_pin{"first PIN", "--pin-file", std::nullopt, "", true};
   bool choose_pin = false;
+  bool force = false;  // may spend the last PIN try
 };
 
 void setup_issue(CLI::App& app, Context& ctx);

@@ -82,23 +82,34 @@ void run_respond(RespondOptions& options, Context& ctx) {
     SecretRequest ask{"caller's answer to \"" + q.text + "\"", "", std::nullopt, "", false};
     return ctx.prompter.read(ask, ctx.no_prompt, [&](std::string_view l) { ctx.debug(l); });
   };
-  auto result = lifecycle::respond(site, req);
-  if (ctx.json) {
-    ctx.o() << Json::object()
-                   .set("card_id", result.card_id)
-                   .set("response", result.response.code)
-                   .set("check", result.response.check)
-                   .set("unblocks_left_in_period", result.unblocks_left_in_period)
-                   .dump()
-            << '\n';
-  } else {
-    Fields()
-        .add("Card", result.card_id)
-        .add("Response", result.response.code)
-        .add("Check", result.response.check)
-        .add("Offline unblocks left", std::to_string(result.unblocks_left_in_period) + " in this period")
-        .print(ctx.o());
-  }
+  // Written and flushed before the response is recorded as given: a full disk or a closed stdout is recorded
+  // as an undelivered response, not counted.
+  req.deliver = [&ctx](const lifecycle::RespondResult& result) {
+    if (ctx.json) {
+      ctx.o() << Json::object()
+                     .set("card_id", result.card_id)
+                     .set("holder", result.holder_id)
+                     .set("algorithm", crypto::info(result.algorithm).name)
+                     .set("key_version", static_cast<std::int64_t>(result.key_version))
+                     .set("response", result.response.code)
+                     .set("check", result.response.check)
+                     .set("unblocks_left_in_period", result.unblocks_left_in_period)
+                     .dump()
+              << '\n';
+    } else {
+      Fields()
+          .add("Card", result.card_id)
+          .add("Response", result.response.code)
+          .add("Check", result.response.check)
+          .add("Offline unblocks left", std::to_string(result.unblocks_left_in_period) + " in this period")
+          .print(ctx.o());
+    }
+    ctx.o().flush();
+    if (!ctx.o())
+      throw Error(ErrorKind::io, "the response could not be written out (output closed or disk full)",
+                  "nothing was given and nothing counted; run the command again with a working output");
+  };
+  lifecycle::respond(site, req);
 }
 
 }  // namespace cardctl::cli

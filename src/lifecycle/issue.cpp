@@ -20,7 +20,7 @@ Pin random_pin(const policy::PinRules& rules, const crypto::RandomSource& random
 }
 
 namespace {
-void check_answers(const policy::HelpdeskRules& rules, const std::vector<std::pair<std::string, std::string>>& answers) {
+void check_answers(const policy::HelpdeskRules& rules, const std::vector<std::pair<std::string, SecureString>>& answers) {
   std::set<std::string> known;
   for (const auto& q : rules.questions) known.insert(q.id);
   std::set<std::string> given;
@@ -35,10 +35,35 @@ void check_answers(const policy::HelpdeskRules& rules, const std::vector<std::pa
                                        " security answers per holder, got " + std::to_string(given.size()),
                 "give more with --answer ID (the answers are read like secrets)");
 }
+
+std::string checked_holder_id(std::string_view given) {
+  auto first = given.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos)
+    throw Error(ErrorKind::usage, "the holder id is empty",
+                "give the holder's id (employee number or user name): --holder ID; the helpdesk identifies callers by it");
+  auto last = given.find_last_not_of(" \t\r\n");
+  std::string id(given.substr(first, last - first + 1));
+  for (unsigned char c : id)
+    if (c < 0x20 || c == 0x7f)
+      throw Error(ErrorKind::usage, "the holder id contains a control character", "use letters, digits and punctuation");
+  return id;
+}
+
+// Verifying the current PIN spends a try when it is wrong: never the last one without --force (DESIGN.md §7).
+void check_pin_tries(piv::PivSession& session, bool force) {
+  auto tries = session.pin_retries();
+  if (tries.remaining == 0)
+    throw Error(ErrorKind::blocked, "the card's PIN is blocked", "reset the card to its factory state before issuing it");
+  if (tries.remaining == 1 && !force)
+    throw Error(ErrorKind::policy, "the card's PIN has 1 try left; issuing verifies the current PIN and could spend it",
+                "make sure the card still has its factory PIN (or pass it with --current-pin-file), then add --force");
+}
 }  // namespace
 
 IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest req) {
   const auto& tpl = site.policy.card_template(req.template_name);
+  req.holder_id = checked_holder_id(req.holder_id);
+  if (req.holder_name.empty() || req.holder_name.find_first_not_of(" \t") == std::string::npos) req.holder_name = req.holder_id;
   check_answers(site.policy.helpdesk, req.answers);
   if (req.first_pin) policy::check_new_pin(tpl.pin, *req.first_pin);
 
@@ -64,20 +89,24 @@ IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest req) {
     new_key = fixed.key.clone();
   }
 
+  check_pin_tries(session, req.force);
+  result.puk = policy::generate_puk(tpl.puk, crypto::system_random());
+  result.pin = req.first_pin ? std::move(*req.first_pin) : random_pin(tpl.pin, crypto::system_random());
+  // Every secret is escrowed before the card is changed to it: a kill or a full disk after this point leaves a
+  // pending card whose PUK and first PIN are in the inventory, never a card whose secrets are nowhere.
   site.inventory.with_transaction([&] {
     if (!site.inventory.find_holder(req.holder_id)) site.inventory.add_holder({req.holder_id, req.holder_name});
     site.inventory.enrol_answers(req.holder_id, req.answers);
     site.inventory.add_card({result.card_id, req.holder_id, tpl.name, tpl.admin_algorithm, result.key_version,
                              store::CardState::pending, "", ""});
+    site.inventory.store_puk(result.card_id, result.puk, site.keystore.escrow_key());
+    site.inventory.store_first_pin(result.card_id, result.pin, site.keystore.escrow_key());
   });
 
   // SET PIN RETRIES needs the PIN and resets PIN and PUK to the factory values (YubiKey behaviour).
   session.verify_pin(req.current_pin);
   session.set_pin_retries(tpl.pin.retries, tpl.puk.retries);
-  result.puk = policy::generate_puk(tpl.puk, crypto::system_random());
-  result.pin = req.first_pin ? std::move(*req.first_pin) : random_pin(tpl.pin, crypto::system_random());
   session.change_puk(Puk::from_text(piv::factory::puk), result.puk);
-  site.inventory.store_puk(result.card_id, result.puk, site.keystore.escrow_key());
   session.change_pin(Pin::from_text(piv::factory::pin), result.pin);
   session.set_management_key(new_key, tpl.admin_algorithm);
 
@@ -85,8 +114,11 @@ IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest req) {
   site.audit({"", req.operator_name, "issue", result.card_id, req.holder_id, "ok", "",
               {{"template", tpl.name},
                {"algorithm", crypto::info(tpl.admin_algorithm).name},
-               {"key_version", std::to_string(result.key_version)}}});
+               {"key_version", std::to_string(result.key_version)},
+               {"answers", std::to_string(req.answers.size())}}});
   return result;
 }
+
+void first_pin_delivered(Site& site, const std::string& card_id) { site.inventory.forget_first_pin(card_id); }
 
 }  // namespace cardctl::lifecycle

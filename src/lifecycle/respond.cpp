@@ -4,17 +4,22 @@
 #include <chrono>
 
 #include "cardctl/error.hpp"
+#include "cardctl/ledger.hpp"
 #include "cardctl/offline_unblock.hpp"
 
 namespace cardctl::lifecycle {
 
 namespace {
+namespace w = audit_words;
 const char* kInPerson = "the holder must come in person with ID to have the card unblocked (or use the PUK)";
 
-[[noreturn]] void refuse(Site& site, const RespondRequest& r, const std::string& holder, const std::string& rule,
-                         const std::string& message, const std::string& hint = kInPerson) {
-  site.audit({"", r.operator_name, "respond", r.card_id, holder, "refused", rule, {}});
-  throw Error(ErrorKind::policy, message, hint);
+struct Refusal {
+  std::string rule, message, hint = kInPerson;
+};
+
+[[noreturn]] void refuse(Site& site, const RespondRequest& r, const std::string& holder, const Refusal& why) {
+  site.audit({"", r.operator_name, w::respond, r.card_id, holder, "refused", why.rule, {}});
+  throw Error(ErrorKind::policy, why.message, why.hint);
 }
 
 // Picks n distinct questions among the enrolled ones, uniformly.
@@ -27,6 +32,25 @@ std::vector<std::string> pick(std::vector<std::string> ids, int n, const crypto:
   ids.resize(std::min<std::size_t>(ids.size(), static_cast<std::size_t>(n)));
   return ids;
 }
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+// Runs fn as one inventory transaction: the read of the trail, the check and the record cannot interleave with
+// another operator's. Writers queue for the busy timeout; past it, the operator is told why.
+template <class F>
+auto serialised(Site& site, const std::string& card_id, F&& fn) {
+  try {
+    return site.inventory.with_transaction_result(std::forward<F>(fn));
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::conflict) throw;
+    throw Error(ErrorKind::conflict, "another operator is answering for card " + card_id + " (the inventory stayed "
+                                     "locked)", "try again in a moment; nothing was given or counted");
+  }
+}
 }  // namespace
 
 RespondResult respond(Site& site, const RespondRequest& r) {
@@ -37,9 +61,9 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   std::string holder;
   if (!card) {
     if (!rules.allow_unknown_cards)
-      refuse(site, r, "", "unknown card", "card " + r.card_id + " is not in the inventory, and the policy does not "
-                                          "allow responses for unknown cards",
-             "check the card id the caller read out (cardctl challenge shows it)");
+      refuse(site, r, "", {"unknown card", "card " + r.card_id + " is not in the inventory, and the policy does not "
+                                           "allow responses for unknown cards",
+                           "check the card id the caller read out (cardctl challenge shows it)"});
     if (!r.algorithm || !r.key_version)
       throw Error(ErrorKind::usage, "card " + r.card_id + " is not in the inventory",
                   "give its admin-key algorithm and key version: --algorithm ALG --key-version N");
@@ -48,13 +72,13 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   } else {
     holder = card->holder_id;
     if (card->state != store::CardState::active)
-      refuse(site, r, holder, "card " + std::string(store::to_string(card->state)),
-             "card " + r.card_id + " is " + store::to_string(card->state) + ": no unblock for it",
-             "a revoked or retired card is not unblocked; issue a new one");
+      refuse(site, r, holder, {"card " + std::string(store::to_string(card->state)),
+                               "card " + r.card_id + " is " + store::to_string(card->state) + ": no unblock for it",
+                               "a revoked or retired card is not unblocked; issue a new one"});
     auto tpl = site.policy.templates.find(card->template_name);
     if (tpl == site.policy.templates.end() || !tpl->second.offline_unblock)
-      refuse(site, r, holder, "offline unblock disabled",
-             "offline unblock is not allowed for cards of template '" + card->template_name + "'");
+      refuse(site, r, holder, {"offline unblock disabled",
+                               "offline unblock is not allowed for cards of template '" + card->template_name + "'"});
     if (!tpl->second.diversify)
       throw Error(ErrorKind::unsupported, "card " + r.card_id + " uses a fixed admin key; offline unblock needs a "
                                           "diversified one", kInPerson);
@@ -63,55 +87,107 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   }
   // The check binds the card id: a wrong card or a misheard digit is caught before anything is read out.
   Bytes challenge = parse_code(r.challenge, r.card_id, algorithm, "challenge");
+  Bytes response = compute_response(site.keystore.master(version), algorithm, r.card_id, version, challenge);
 
-  auto now = site.inventory.now_point();
-  auto period_start = now - std::chrono::hours(24 * rules.period_days);
-  int used = site.inventory.count_offline_unblocks(r.card_id, period_start);
-  if (used >= rules.unblocks_per_period)
-    refuse(site, r, holder, "offline unblock limit",
-           "card " + r.card_id + " has had " + std::to_string(used) + " offline unblocks in the last " +
-               std::to_string(rules.period_days) + " days; the policy allows " +
-               std::to_string(rules.unblocks_per_period));
+  const std::string period_start =
+      store::iso8601(site.inventory.now_point() - std::chrono::hours(24 * rules.period_days));
+  const bool identify = card && rules.questions_asked > 0;
+  Bytes session_bytes(8);
+  r.random(session_bytes);
+  const std::string session = to_hex(session_bytes);
 
-  if (!holder.empty() && rules.questions_asked > 0) {
-    if (site.inventory.count_identification_failures(holder, period_start) >= rules.lockout_after_failures)
-      refuse(site, r, holder, "holder locked out",
-             "holder " + holder + " is locked out of offline unblock after " +
-                 std::to_string(rules.lockout_after_failures) + " failed identifications");
+  // Checks the limit (and, before identification, the lockout) from the verified trail.
+  auto check_limits = [&](bool lockout) -> std::optional<Refusal> {
+    Ledger ledger(site.verified_audit());
+    int used = ledger.responses(r.card_id, period_start);
+    if (used >= rules.unblocks_per_period)
+      return Refusal{"offline unblock limit",
+                     "card " + r.card_id + " has had " + std::to_string(used) + " offline unblocks in the last " +
+                         std::to_string(rules.period_days) + " days; the policy allows " +
+                         std::to_string(rules.unblocks_per_period)};
+    if (lockout && ledger.identification_failures(holder, period_start) >= rules.lockout_after_failures)
+      return Refusal{"holder locked out",
+                     "holder " + holder + " is locked out of offline unblock: " +
+                         std::to_string(rules.lockout_after_failures) +
+                         " identifications failed or were left unfinished in the period"};
+    return std::nullopt;
+  };
+
+  if (identify) {
+    if (holder.empty())
+      refuse(site, r, holder, {"no holder", "card " + r.card_id + " has no holder to identify, and the policy asks "
+                                            "security questions"});
     auto enrolled = site.inventory.enrolled_questions(holder);
     if (static_cast<int>(enrolled.size()) < rules.questions_asked)
-      refuse(site, r, holder, "not enough answers enrolled",
-             "holder " + holder + " has enrolled " + std::to_string(enrolled.size()) + " security answers; the "
-             "policy asks " + std::to_string(rules.questions_asked));
+      refuse(site, r, holder, {"not enough answers enrolled",
+                               "holder " + holder + " has enrolled " + std::to_string(enrolled.size()) +
+                                   " security answers; the policy asks " + std::to_string(rules.questions_asked)});
     if (!r.ask) throw Error(ErrorKind::usage, "the security questions must be asked (no way to ask them here)");
-    int wrong = 0;
-    for (const auto& id : pick(enrolled, rules.questions_asked, r.random)) {
+    auto asked = pick(enrolled, rules.questions_asked, r.random);
+    // The questions are recorded before they are asked, and the identification counts as failed until it
+    // succeeds: hanging up cannot re-roll them.
+    auto refusal = serialised(site, r.card_id, [&] {
+      auto why = check_limits(true);
+      site.audit(why ? store::AuditEntry{"", r.operator_name, w::respond, r.card_id, holder, "refused", why->rule, {}}
+                     : store::AuditEntry{"", r.operator_name, w::identify, r.card_id, holder, w::started, "",
+                                         {{w::session, session}, {"questions", join(asked)}}});
+      return why;
+    });
+    if (refusal) throw Error(ErrorKind::policy, refusal->message, refusal->hint);
+    bool all_right = true;
+    for (const auto& id : asked) {
       auto q = std::find_if(rules.questions.begin(), rules.questions.end(), [&](const auto& x) { return x.id == id; });
       policy::Question question = q != rules.questions.end() ? *q : policy::Question{id, id};
       SecureString answer = r.ask(question);
-      if (!site.inventory.verify_answer(holder, id, std::string_view(answer.data(), answer.size()))) ++wrong;
+      if (!site.inventory.verify_answer(holder, id, std::string_view(answer.data(), answer.size()))) all_right = false;
     }
-    if (wrong > 0) {
-      site.inventory.record_identification_failure(holder);
-      int failures = site.inventory.count_identification_failures(holder, period_start);
+    if (!all_right) {
+      int failures = serialised(site, r.card_id, [&] {
+        site.audit({"", r.operator_name, w::identify, r.card_id, holder, "failed", "caller not identified",
+                    {{w::session, session}}});
+        return Ledger(site.verified_audit()).identification_failures(holder, period_start);
+      });
       int left = std::max(0, rules.lockout_after_failures - failures);
-      refuse(site, r, holder, "caller not identified",
-             "the caller was not identified: " + std::to_string(wrong) + " answer(s) wrong",
-             left > 0 ? std::to_string(left) + " more failed identification(s) lock the holder out of offline unblock"
-                      : std::string("the holder is now locked out; ") + kInPerson);
+      // How many answers were right is not said: that would tell a caller which ones to keep.
+      throw Error(ErrorKind::policy, "the caller was not identified",
+                  left > 0 ? std::to_string(left) + " more failed identification(s) lock the holder out of offline unblock"
+                           : std::string("the holder is now locked out; ") + kInPerson);
     }
-    site.inventory.clear_identification_failures(holder);
   }
 
-  Bytes response = compute_response(site.keystore.master(version), algorithm, r.card_id, version, challenge);
-  // One inventory transaction around the audit entry and the count: if the inventory is locked, or the trail
-  // cannot be written (full disk), no response is given, nothing is counted and nothing is audited as given.
-  site.inventory.with_transaction([&] {
-    site.inventory.record_offline_unblock(r.card_id, r.operator_name);
-    site.audit({"", r.operator_name, "respond", r.card_id, holder, "ok", card ? "" : "card not in the inventory",
-                {{"algorithm", crypto::info(algorithm).name}, {"key_version", std::to_string(version)}}});
+  // The response is reserved (counted) before it is shown, and recorded as given only once it was written out.
+  int left = 0;
+  auto refusal = serialised(site, r.card_id, [&] {
+    auto why = check_limits(false);
+    if (identify)
+      site.audit({"", r.operator_name, w::identify, r.card_id, holder, "ok", "", {{w::session, session}}});
+    if (why) {
+      site.audit({"", r.operator_name, w::respond, r.card_id, holder, "refused", why->rule, {}});
+      return why;
+    }
+    site.audit({"", r.operator_name, w::respond, r.card_id, holder, w::reserved, card ? "" : "card not in the inventory",
+                {{w::session, session},
+                 {"algorithm", crypto::info(algorithm).name},
+                 {"key_version", std::to_string(version)}}});
+    left = rules.unblocks_per_period - Ledger(site.verified_audit()).responses(r.card_id, period_start);
+    return why;
   });
-  return {r.card_id, codes::format(r.card_id, response), rules.unblocks_per_period - used - 1};
+  if (refusal) throw Error(ErrorKind::policy, refusal->message, refusal->hint);
+
+  RespondResult result{r.card_id, holder, algorithm, version, codes::format(r.card_id, response), std::max(0, left)};
+  try {
+    if (r.deliver) r.deliver(result);
+  } catch (const Error& e) {
+    site.audit({"", r.operator_name, w::respond, r.card_id, holder, w::undelivered, e.what(), {{w::session, session}}});
+    throw;
+  }
+  try {
+    site.audit({"", r.operator_name, w::respond, r.card_id, holder, "ok", "", {{w::session, session}}});
+  } catch (const Error& e) {
+    throw Error(ErrorKind::io, std::string("the response was shown, but recording that it was given failed: ") + e.what(),
+                "it is counted against the card's limit (recorded as reserved); free some space");
+  }
+  return result;
 }
 
 }  // namespace cardctl::lifecycle

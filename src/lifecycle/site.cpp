@@ -1,9 +1,12 @@
 #include "cardctl/site.hpp"
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,43 +30,119 @@ std::string operator_name(const std::string& given) {
   return "unknown";
 }
 
-Site Site::init(const SitePaths& paths, const Passphrase& passphrase, const InitOptions& options) {
+namespace {
+std::string without_trailing_slashes(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
+}
+
+std::string parent_of(const std::string& dir) {
+  auto slash = dir.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : dir.substr(0, slash);
+}
+
+void remove_tree_of_site(const SitePaths& p) {
+  for (const auto& f : {p.keystore(), p.policy(), p.inventory(), p.inventory() + "-wal", p.inventory() + "-shm",
+                        p.inventory() + "-journal", p.audit(), p.audit() + ".lock"})
+    ::unlink(f.c_str());
+  ::rmdir(p.dir.c_str());
+}
+
+store::InventoryOptions inventory_options(const store::Keystore& ks, bool create) {
+  store::InventoryOptions o;
+  o.mac_key = SecureBytes(ks.audit_key().begin(), ks.audit_key().end());
+  o.installation_id = ks.installation_id();
+  o.create = create;
+  return o;
+}
+}  // namespace
+
+Site Site::init(const SitePaths& given, const Passphrase& passphrase, const InitOptions& options) {
   if (options.policy_file.empty())
     throw Error(ErrorKind::usage, "cardctl init needs a policy file", "start from examples/policy.toml: --policy FILE");
   policy::Policy pol = policy::load_policy(options.policy_file);  // refuse a bad policy before creating anything
-  if (!options.force && (files::exists(paths.keystore()) || files::exists(paths.inventory())))
+  SitePaths paths{without_trailing_slashes(given.dir)};
+  bool existing = files::exists(paths.keystore()) || files::exists(paths.inventory()) || files::exists(paths.audit());
+  if (!options.force && existing)
     throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
-                "use it as it is, or pass --force to replace it (this destroys its keys: cards issued under them "
-                "can no longer be unblocked)");
-  if (::mkdir(paths.dir.c_str(), 0700) != 0 && errno != EEXIST)
-    throw Error(ErrorKind::io, "creating " + paths.dir + ": " + std::strerror(errno));
-  const std::vector<std::string> made = {paths.keystore(), paths.policy(), paths.inventory(), paths.inventory() + "-wal",
-                                         paths.inventory() + "-shm", paths.audit()};
-  if (options.force)
-    for (const auto& f : made) ::unlink(f.c_str());
+                "use it as it is, or pass --force to replace it (cards issued under its keys can then only be "
+                "unblocked with the kept copy)");
+  std::string parent = parent_of(paths.dir);
+  files::make_dirs(parent, 0700);
+  if (files::exists(paths.dir) && !existing) {
+    struct stat st {};
+    if (::stat(paths.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      throw Error(ErrorKind::io, paths.dir + " exists and is not a directory",
+                  "choose another place with --home or CARDCTL_HOME");
+  }
+  // Built beside the final place, on the same file system, so that it can be swapped in whole.
+  std::string tmpl = paths.dir + ".new-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr)
+    throw Error(ErrorKind::io, "creating a directory beside " + paths.dir + ": " + std::strerror(errno),
+                "check that " + parent + " is writable and not full");
+  SitePaths building{buf.data()};
   try {
-    store::KeystoreOptions ko{options.force, options.scrypt, options.import_master, options.import_version.value_or(1)};
-    auto ks = store::Keystore::create(paths.keystore(), passphrase, ko);
-    files::write_atomic(paths.policy(), files::read(options.policy_file), 0600);
-    Site site(paths, std::move(ks), store::Inventory::open(paths.inventory()), std::move(pol));
-    site.policy.source = paths.policy();
+    store::KeystoreOptions ko{false, options.scrypt, options.import_master, options.import_version.value_or(1)};
+    auto ks = store::Keystore::create(building.keystore(), passphrase, ko);
+    files::write_atomic(building.policy(), files::read(options.policy_file), 0600);
+    auto inventory = store::Inventory::open(building.inventory(), inventory_options(ks, true));
+    Site site(building, std::move(ks), std::move(inventory), std::move(pol));
     site.audit({"", operator_name(options.operator_name), "init", "", "", "ok",
                 options.import_master ? "master key imported" : "",
-                {{"key_version", std::to_string(site.keystore.current_version())}}});
-    return site;
+                {{"key_version", std::to_string(site.keystore.current_version())},
+                 {"installation", site.keystore.installation_id()}}});
   } catch (...) {
-    for (const auto& f : made) ::unlink(f.c_str());  // no half-made installation is left behind
+    remove_tree_of_site(building);  // nothing half-made is left, and the old installation is untouched
     throw;
   }
+  std::string kept;
+  if (::rename(building.dir.c_str(), paths.dir.c_str()) != 0) {
+    // The final directory exists and is not empty: exchange the two, then keep the old one aside.
+    if (errno != ENOTEMPTY && errno != EEXIST) {
+      int err = errno;
+      remove_tree_of_site(building);
+      throw Error(ErrorKind::io, "moving the new installation into " + paths.dir + ": " + std::strerror(err));
+    }
+    if (::renameat2(AT_FDCWD, building.dir.c_str(), AT_FDCWD, paths.dir.c_str(), RENAME_EXCHANGE) != 0) {
+      int err = errno;
+      remove_tree_of_site(building);
+      throw Error(ErrorKind::io, "replacing the installation in " + paths.dir + ": " + std::strerror(err),
+                  "the old installation is untouched");
+    }
+    kept = paths.dir + ".replaced-" + store::iso8601(std::chrono::system_clock::now());
+    if (::rename(building.dir.c_str(), kept.c_str()) != 0) kept = building.dir;
+  }
+  Site site = open(paths, passphrase);
+  site.previous_installation = kept;
+  return site;
 }
 
 Site Site::open(const SitePaths& paths, const Passphrase& passphrase) {
-  if (!files::exists(paths.keystore()))
+  if (!files::exists(paths.keystore())) {
+    if (files::exists(paths.inventory()) || files::exists(paths.audit()))
+      throw Error(ErrorKind::io, "the keystore " + paths.keystore() + " is missing, but an inventory or audit trail is there",
+                  "restore the keystore from your backup");
     throw Error(ErrorKind::not_found, "no cardctl installation in " + paths.dir,
                 "create one with: cardctl init --policy FILE (or point --home / CARDCTL_HOME at yours)");
+  }
   auto ks = store::Keystore::open(paths.keystore(), passphrase);
   auto pol = policy::load_policy(paths.policy());
-  return Site(paths, std::move(ks), store::Inventory::open(paths.inventory()), std::move(pol));
+  auto inventory = store::Inventory::open(paths.inventory(), inventory_options(ks, false));
+  return Site(paths, std::move(ks), std::move(inventory), std::move(pol));
+}
+
+std::vector<store::AuditEntry> Site::verified_audit() {
+  std::optional<store::AuditHead> head;
+  if (auto h = inventory.audit_head()) head = store::AuditHead{h->first, h->second};
+  auto trail = store::read_audit(paths.audit(), keystore.audit_key(), head);
+  if (!trail.verification.ok)
+    throw Error(ErrorKind::io, "the audit trail " + paths.audit() + " is not intact (" + trail.verification.problem +
+                                   "): the helpdesk's limits cannot be read from it",
+                "run cardctl audit verify, keep the file as evidence and restore the trail from your backup");
+  return std::move(trail.entries);
 }
 
 void Site::audit(store::AuditEntry entry) {

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -39,23 +40,70 @@ void json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-// Reads the value of "key":"..." from a line written by audit_canonical (values are escaped by json_string).
-std::string field(std::string_view line, std::string_view key) {
-  std::string needle = "\"" + std::string(key) + "\":\"";
-  auto pos = line.find(needle);
-  if (pos == std::string_view::npos) return "";
+// Reads one JSON string as json_string writes it, starting at the opening quote; pos ends after the closing quote.
+std::string read_string(std::string_view line, std::size_t& pos) {
   std::string out;
-  for (std::size_t i = pos + needle.size(); i < line.size(); ++i) {
-    char c = line[i];
-    if (c == '"') break;
-    if (c == '\\' && i + 1 < line.size()) {
-      char n = line[++i];
-      out.push_back(n == 'n' ? '\n' : n == 't' ? '\t' : n == 'r' ? '\r' : n);
+  if (pos >= line.size() || line[pos] != '"') return out;
+  for (++pos; pos < line.size(); ++pos) {
+    char c = line[pos];
+    if (c == '"') {
+      ++pos;
+      break;
+    }
+    if (c == '\\' && pos + 1 < line.size()) {
+      char n = line[++pos];
+      if (n == 'u' && pos + 4 < line.size()) {
+        std::string hex(line.substr(pos + 1, 4));
+        out.push_back(static_cast<char>(std::strtol(hex.c_str(), nullptr, 16)));
+        pos += 4;
+      } else {
+        out.push_back(n == 'n' ? '\n' : n == 't' ? '\t' : n == 'r' ? '\r' : n);
+      }
     } else {
       out.push_back(c);
     }
   }
   return out;
+}
+
+// Reads the value of "key":"..." from a line written by audit_canonical (values are escaped by json_string, so
+// the needle cannot match inside a value).
+std::string field(std::string_view line, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\":\"";
+  auto pos = line.find(needle);
+  if (pos == std::string_view::npos) return "";
+  pos += needle.size() - 1;
+  return read_string(line, pos);
+}
+
+std::vector<std::pair<std::string, std::string>> details_of(std::string_view line) {
+  std::vector<std::pair<std::string, std::string>> out;
+  constexpr std::string_view needle = "\"details\":{";
+  auto pos = line.find(needle);
+  if (pos == std::string_view::npos) return out;
+  pos += needle.size();
+  while (pos < line.size() && line[pos] == '"') {
+    std::string k = read_string(line, pos);
+    if (pos >= line.size() || line[pos] != ':') break;
+    ++pos;
+    std::string v = read_string(line, pos);
+    out.emplace_back(std::move(k), std::move(v));
+    if (pos < line.size() && line[pos] == ',') ++pos;
+  }
+  return out;
+}
+
+AuditEntry entry_of(std::string_view line) {
+  AuditEntry e;
+  e.time = field(line, "time");
+  e.operator_name = field(line, "operator");
+  e.action = field(line, "action");
+  e.card_id = field(line, "card");
+  e.holder_id = field(line, "holder");
+  e.outcome = field(line, "outcome");
+  e.reason = field(line, "reason");
+  e.details = details_of(line);
+  return e;
 }
 
 std::uint64_t seq_of(std::string_view line) {
@@ -161,13 +209,25 @@ AuditHead AuditLog::append(const AuditEntry& entry) {
 }
 
 AuditVerification verify_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected) {
-  AuditVerification v;
+  return read_audit(path, key, expected).verification;
+}
+
+std::string AuditEntry::detail(std::string_view key) const {
+  for (const auto& [k, v] : details)
+    if (k == key) return v;
+  return "";
+}
+
+VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected) {
+  VerifiedAudit out;
+  AuditVerification& v = out.verification;
   auto lines = lines_of(path);
   auto bad = [&](std::uint64_t line, const std::string& what) {
     v.ok = false;
     v.bad_line = line;
     v.problem = "line " + std::to_string(line) + ": " + what;
-    return v;
+    out.entries.clear();
+    return out;
   };
   std::string prev;
   std::vector<std::string> hashes;  // hashes[seq - 1]
@@ -192,6 +252,8 @@ AuditVerification verify_audit(const std::string& path, ByteView key, const std:
     if (field(canonical, "prev") != prev) return bad(n, "the chain is broken (an earlier entry was replaced)");
     prev = hash_of(line);
     hashes.push_back(prev);
+    out.entries.push_back(entry_of(canonical));
+    out.entries.back().seq = seq;
     v.head = {seq, prev};
     ++v.entries;
   }
@@ -208,20 +270,14 @@ AuditVerification verify_audit(const std::string& path, ByteView key, const std:
       v.problem = "line " + std::to_string(expected->seq) + ": differs from the entry the inventory recorded";
     }
   }
-  return v;
+  if (!v.ok) out.entries.clear();
+  return out;
 }
 
 std::vector<AuditEntry> query_audit(const std::string& path, const AuditFilter& f) {
   std::vector<AuditEntry> out;
   for (const auto& line : lines_of(path)) {
-    AuditEntry e;
-    e.time = field(line, "time");
-    e.operator_name = field(line, "operator");
-    e.action = field(line, "action");
-    e.card_id = field(line, "card");
-    e.holder_id = field(line, "holder");
-    e.outcome = field(line, "outcome");
-    e.reason = field(line, "reason");
+    AuditEntry e = entry_of(line);
     if (!f.since.empty() && e.time < f.since) continue;
     if (!f.until.empty() && e.time.compare(0, f.until.size(), f.until) > 0) continue;
     if (!f.card_id.empty() && e.card_id != f.card_id) continue;

@@ -1,7 +1,13 @@
 #include "cardctl/inventory.hpp"
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cardctl/files.hpp"
 
 #include "sqlite.hpp"
 
@@ -23,7 +29,17 @@ const char* const kMigrations[] = {
        CREATE INDEX offline_unblocks_card ON offline_unblocks (card_id, at);
        CREATE TABLE identification_failures (holder_id TEXT NOT NULL, at TEXT NOT NULL);
        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);)",
+    // 2: row MACs; counts move to the audit trail, where they cannot be deleted unnoticed.
+    R"(ALTER TABLE cards ADD COLUMN mac BLOB;
+       ALTER TABLE security_answers ADD COLUMN mac BLOB;
+       ALTER TABLE escrowed_puks ADD COLUMN mac BLOB;
+       DROP TABLE offline_unblocks;
+       DROP TABLE identification_failures;
+       CREATE TABLE escrowed_first_pins (card_id TEXT PRIMARY KEY REFERENCES cards(card_id), iv BLOB NOT NULL,
+                           ciphertext BLOB NOT NULL, created_at TEXT NOT NULL, mac BLOB NOT NULL);)",
 };
+
+std::string dec(std::int64_t v) { return std::to_string(v); }
 
 bool transition_allowed(CardState from, CardState to) {
   switch (from) {
@@ -48,8 +64,23 @@ CardRecord card_from(const Statement& s) {
   return c;
 }
 constexpr const char* kCardColumns =
-    "SELECT card_id, coalesce(holder_id, ''), template, algorithm, key_version, state, issued_at, updated_at FROM cards";
+    "SELECT card_id, coalesce(holder_id, ''), template, algorithm, key_version, state, issued_at, updated_at, mac, "
+    "algorithm FROM cards";
+
+const char* const kTampered = "run cardctl audit verify, keep the file as evidence and restore the inventory from your backup";
 }  // namespace
+
+struct EscrowTable {
+  const char* table;
+  const char* label;  // in the MAC, and in messages
+};
+constexpr EscrowTable kPuks{"escrowed_puks", "PUK"};
+constexpr EscrowTable kFirstPins{"escrowed_first_pins", "first PIN"};
+
+bool answer_scrypt_acceptable(const crypto::ScryptParams& p) {
+  bool power_of_two = p.n != 0 && (p.n & (p.n - 1)) == 0;
+  return power_of_two && p.n >= (1u << 10) && p.n <= (1u << 20) && p.r >= 1 && p.r <= 32 && p.p >= 1 && p.p <= 16;
+}
 
 const char* to_string(CardState s) {
   switch (s) {
@@ -76,8 +107,8 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-std::string normalise_answer(std::string_view answer) {
-  std::string out;
+SecureString normalise_answer(std::string_view answer) {
+  SecureString out;
   bool space = false;
   for (unsigned char c : answer) {
     if (std::isspace(c)) {
@@ -92,12 +123,24 @@ std::string normalise_answer(std::string_view answer) {
 }
 
 Inventory Inventory::open(const std::string& path, InventoryOptions options) {
+  if (options.mac_key.size() != 32) throw Error(ErrorKind::internal, "the inventory needs a 32-byte MAC key");
   Inventory inv;
   inv.path_ = path;
   inv.options_ = std::move(options);
   if (!inv.options_.clock) inv.options_.clock = [] { return std::chrono::system_clock::now(); };
-  int rc = sqlite3_open_v2(path.c_str(), &inv.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  bool existed = files::exists(path);
+  if (!existed && !inv.options_.create)
+    throw Error(ErrorKind::io, "the inventory " + path + " is missing",
+                "restore it from your backup; cardctl does not start a new inventory for an existing installation");
+  if (existed) {
+    for (const char* suffix : {"", "-wal", "-shm"}) files::require_private(path + suffix, "the inventory");
+  } else {
+    // Created 0600 before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw Error(ErrorKind::io, "creating the inventory " + path + ": " + std::strerror(errno));
+    ::close(fd);
+  }
+  int rc = sqlite3_open_v2(path.c_str(), &inv.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) sqlite_fail(inv.db_, rc, "opening the inventory " + path);
   sqlite3_busy_timeout(inv.db_, static_cast<int>(inv.options_.busy_timeout.count()));
   inv.exec("PRAGMA foreign_keys = ON");
@@ -111,15 +154,114 @@ Inventory Inventory::open(const std::string& path, InventoryOptions options) {
     throw Error(ErrorKind::io, "the inventory " + path + " has schema version " + std::to_string(version) +
                                    ", newer than this cardctl knows (" + std::to_string(known) + ")",
                 "upgrade cardctl");
-  if (version < known) {
-    inv.with_transaction([&] {
-      for (int v = inv.schema_version(); v < known; ++v) {
-        inv.exec(kMigrations[v]);
-        inv.exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
-      }
-    });
+  if (version == 0 && !inv.options_.create)
+    throw Error(ErrorKind::io, "the inventory " + path + " is empty",
+                "restore it from your backup; cardctl does not start a new inventory for an existing installation");
+  if (version < known) inv.with_transaction([&] { inv.migrate(version); });
+  {
+    Statement s(inv.db_, "SELECT value FROM meta WHERE key = 'installation'");
+    if (s.step("reading the installation id")) inv.installation_id_ = s.text(0);
   }
+  const std::string& expected = inv.options_.installation_id;
+  if (inv.installation_id_.empty() && !expected.empty() && (version == 0 || version == 1)) {
+    inv.with_transaction([&] {
+      Statement s(inv.db_, "INSERT INTO meta (key, value) VALUES ('installation', ?)");
+      s.bind(1, expected).run("recording the installation id");
+    });
+    inv.installation_id_ = expected;
+  }
+  if (inv.installation_id_ != expected)
+    throw Error(ErrorKind::io, "the inventory " + path + " belongs to another installation than the keystore",
+                "use the keystore and inventory of one installation together (restore the right file from backup)");
   return inv;
+}
+
+void Inventory::migrate(int from) {
+  constexpr int known = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
+  for (int v = from; v < known; ++v) {
+    exec(kMigrations[v]);
+    exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+  }
+  if (from >= 1) seal_unsealed_rows();  // rows written before version 2 are trusted once, as they are
+}
+
+void Inventory::seal_unsealed_rows() {
+  {
+    Statement s(db_, kCardColumns);
+    while (s.step("migrating the inventory")) {
+      Bytes m = card_mac(s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.text(5), s.text(6));
+      Statement u(db_, "UPDATE cards SET mac = ? WHERE card_id = ?");
+      u.bind(1, ByteView(m)).bind(2, s.text(0)).run("migrating the inventory");
+    }
+  }
+  {
+    Statement s(db_, "SELECT holder_id, question_id, salt, hash, n, r, p FROM security_answers");
+    while (s.step("migrating the inventory")) {
+      Bytes m = answer_mac(s.text(0), s.text(1), s.blob(2), s.blob(3), s.integer(4), s.integer(5), s.integer(6));
+      Statement u(db_, "UPDATE security_answers SET mac = ? WHERE holder_id = ? AND question_id = ?");
+      u.bind(1, ByteView(m)).bind(2, s.text(0)).bind(3, s.text(1)).run("migrating the inventory");
+    }
+  }
+  {
+    Statement s(db_, "SELECT card_id, iv, ciphertext FROM escrowed_puks");
+    while (s.step("migrating the inventory")) {
+      Bytes m = escrow_mac(kPuks, s.text(0), s.blob(1), s.blob(2));
+      Statement u(db_, "UPDATE escrowed_puks SET mac = ? WHERE card_id = ?");
+      u.bind(1, ByteView(m)).bind(2, s.text(0)).run("migrating the inventory");
+    }
+  }
+  Statement s(db_, "SELECT value FROM meta WHERE key = 'audit_head'");
+  if (s.step("migrating the inventory")) {
+    std::string v = s.text(0);
+    auto sp = v.find(' ');
+    if (sp != std::string::npos) write_audit_head(std::stoull(v.substr(0, sp)), v.substr(sp + 1));
+  }
+}
+
+Bytes Inventory::mac(std::initializer_list<ByteView> fields) const {
+  Bytes data;
+  for (ByteView f : fields) {
+    auto n = static_cast<std::uint32_t>(f.size());
+    for (int sh = 24; sh >= 0; sh -= 8) data.push_back(static_cast<std::uint8_t>(n >> sh));
+    data.insert(data.end(), f.begin(), f.end());
+  }
+  return crypto::hmac_sha256(options_.mac_key, data);
+}
+
+void Inventory::check_mac(ByteView stored, std::initializer_list<ByteView> fields, const std::string& what) const {
+  if (stored.empty() || !crypto::equal_ct(stored, mac(fields)))
+    throw Error(ErrorKind::io, what + " in the inventory " + path_ + " was changed outside cardctl (its MAC does not match)",
+                kTampered);
+}
+
+// The MAC of a card row, over the stored text of each column (so an unparseable edit cannot map onto a
+// valid value).
+Bytes Inventory::card_mac(const std::string& card_id, const std::string& holder, const std::string& tpl,
+                          const std::string& algorithm, std::int64_t key_version, const std::string& state,
+                          const std::string& issued_at) const {
+  return mac({view("card"), view(card_id), view(holder), view(tpl), view(algorithm), view(dec(key_version)),
+              view(state), view(issued_at)});
+}
+
+Bytes Inventory::answer_mac(const std::string& holder, const std::string& question, ByteView salt, ByteView hash,
+                            std::int64_t n, std::int64_t r, std::int64_t p) const {
+  return mac({view("answer"), view(holder), view(question), salt, hash, view(dec(n)), view(dec(r)), view(dec(p))});
+}
+
+Bytes Inventory::head_mac(std::uint64_t seq, const std::string& hash) const {
+  return mac({view("audit_head"), view(installation_id_), view(std::to_string(seq)), view(hash)});
+}
+
+// Reads the card at the statement's current row, checking its MAC (columns as in kCardColumns).
+CardRecord Inventory::checked_card(const Statement& s) const {
+  CardRecord c = card_from(s);
+  check_mac(s.blob(8), {view("card"), view(s.text(0)), view(s.text(1)), view(s.text(2)), view(s.text(3)),
+                        view(dec(s.integer(4))), view(s.text(5)), view(s.text(6))},
+            "the record of card " + c.card_id);
+  if (!crypto::admin_algorithm_from_name(s.text(3)) || !card_state_from(s.text(5)))
+    throw Error(ErrorKind::io, "the record of card " + c.card_id + " in the inventory " + path_ + " is not valid",
+                kTampered);
+  return c;
 }
 
 Inventory::Inventory(Inventory&& o) noexcept : db_(o.db_), path_(std::move(o.path_)), options_(std::move(o.options_)) {
@@ -189,22 +331,22 @@ std::optional<Holder> Inventory::find_holder(const std::string& id) {
   return Holder{s.text(0), s.text(1)};
 }
 
-void Inventory::enrol_answers(const std::string& holder_id,
-                              const std::vector<std::pair<std::string, std::string>>& answers) {
+void Inventory::enrol_answers(const std::string& holder_id, const std::vector<std::pair<std::string, SecureString>>& answers) {
   if (!find_holder(holder_id)) throw Error(ErrorKind::not_found, "no holder '" + holder_id + "' in the inventory");
   const auto& sp = options_.answer_scrypt;
   with_transaction([&] {
     Statement del(db_, "DELETE FROM security_answers WHERE holder_id = ?");
     del.bind(1, holder_id).run("enrolling answers");
     for (const auto& [question, answer] : answers) {
-      std::string norm = normalise_answer(answer);
+      SecureString norm = normalise_answer(answer);
       if (norm.empty()) throw Error(ErrorKind::usage, "the answer to '" + question + "' is empty");
       Bytes salt = crypto::random_bytes(16);
       SecureBytes hash = crypto::scrypt(view(norm), salt, 32, sp);
-      secure_wipe(norm.data(), norm.size());
-      Statement ins(db_, "INSERT INTO security_answers (holder_id, question_id, salt, hash, n, r, p) VALUES (?,?,?,?,?,?,?)");
+      auto n = static_cast<std::int64_t>(sp.n), r = static_cast<std::int64_t>(sp.r), p = static_cast<std::int64_t>(sp.p);
+      Statement ins(db_, "INSERT INTO security_answers (holder_id, question_id, salt, hash, n, r, p, mac) "
+                         "VALUES (?,?,?,?,?,?,?,?)");
       ins.bind(1, holder_id).bind(2, question).bind(3, ByteView(salt)).bind(4, ByteView(hash));
-      ins.bind(5, static_cast<std::int64_t>(sp.n)).bind(6, static_cast<std::int64_t>(sp.r)).bind(7, static_cast<std::int64_t>(sp.p));
+      ins.bind(5, n).bind(6, r).bind(7, p).bind(8, ByteView(answer_mac(holder_id, question, salt, hash, n, r, p)));
       ins.run("enrolling answers");
     }
   });
@@ -219,38 +361,63 @@ std::vector<std::string> Inventory::enrolled_questions(const std::string& holder
 }
 
 bool Inventory::verify_answer(const std::string& holder_id, const std::string& question_id, std::string_view answer) {
-  Statement s(db_, "SELECT salt, hash, n, r, p FROM security_answers WHERE holder_id = ? AND question_id = ?");
+  auto stored = answer_params(holder_id, question_id);
+  if (!stored) return false;
+  SecureString norm = normalise_answer(answer);
+  SecureBytes got = crypto::scrypt(view(norm), stored->salt, 32, stored->scrypt);
+  return crypto::equal_ct(got, stored->hash);
+}
+
+// The stored answer row, MAC and scrypt bounds checked; nullopt when there is none.
+std::optional<Inventory::StoredAnswer> Inventory::answer_params(const std::string& holder_id, const std::string& question_id) {
+  Statement s(db_, "SELECT salt, hash, n, r, p, mac FROM security_answers WHERE holder_id = ? AND question_id = ?");
   s.bind(1, holder_id).bind(2, question_id);
-  if (!s.step("checking an answer")) return false;
-  crypto::ScryptParams sp{static_cast<std::uint64_t>(s.integer(2)), static_cast<std::uint32_t>(s.integer(3)),
-                          static_cast<std::uint32_t>(s.integer(4))};
-  std::string norm = normalise_answer(answer);
-  SecureBytes got = crypto::scrypt(view(norm), s.blob(0), 32, sp);
-  secure_wipe(norm.data(), norm.size());
-  return crypto::equal_ct(got, s.blob(1));
+  if (!s.step("checking an answer")) return std::nullopt;
+  std::string what = "the answer of holder " + holder_id + " to '" + question_id + "'";
+  StoredAnswer a{s.blob(0), s.blob(1), {}};
+  std::int64_t n = s.integer(2), r = s.integer(3), p = s.integer(4);
+  check_mac(s.blob(5), {view("answer"), view(holder_id), view(question_id), a.salt, a.hash, view(dec(n)), view(dec(r)),
+                        view(dec(p))},
+            what);
+  a.scrypt = {static_cast<std::uint64_t>(n), static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p)};
+  if (n <= 0 || r <= 0 || p <= 0 || r > 1024 || p > 1024 || !answer_scrypt_acceptable(a.scrypt))
+    throw Error(ErrorKind::io, what + " in the inventory " + path_ + " has out-of-bounds scrypt parameters (N=" +
+                                   dec(n) + ", r=" + dec(r) + ", p=" + dec(p) + ")",
+                kTampered);
+  return a;
 }
 
 void Inventory::add_card(const CardRecord& c) {
   if (find_card(c.card_id)) throw Error(ErrorKind::conflict, "card " + c.card_id + " is already in the inventory");
   std::string t = now();
-  Statement s(db_, "INSERT INTO cards (card_id, holder_id, template, algorithm, key_version, state, issued_at, updated_at) "
-                   "VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, ?)");
-  s.bind(1, c.card_id).bind(2, c.holder_id).bind(3, c.template_name).bind(4, std::string(crypto::info(c.algorithm).name));
-  s.bind(5, static_cast<std::int64_t>(c.key_version)).bind(6, std::string(to_string(c.state)));
-  s.bind(7, c.issued_at.empty() ? t : c.issued_at).bind(8, t).run("adding card " + c.card_id);
+  std::string issued = c.issued_at.empty() ? t : c.issued_at;
+  std::string algorithm(crypto::info(c.algorithm).name), state(to_string(c.state));
+  Bytes m = card_mac(c.card_id, c.holder_id, c.template_name, algorithm, c.key_version, state, issued);
+  Statement s(db_, "INSERT INTO cards (card_id, holder_id, template, algorithm, key_version, state, issued_at, "
+                   "updated_at, mac) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, c.card_id).bind(2, c.holder_id).bind(3, c.template_name).bind(4, algorithm);
+  s.bind(5, static_cast<std::int64_t>(c.key_version)).bind(6, state).bind(7, issued).bind(8, t).bind(9, ByteView(m));
+  s.run("adding card " + c.card_id);
 }
 
 std::optional<CardRecord> Inventory::find_card(const std::string& card_id) {
   Statement s(db_, (std::string(kCardColumns) + " WHERE card_id = ?").c_str());
   s.bind(1, card_id);
   if (!s.step("looking up card " + card_id)) return std::nullopt;
-  return card_from(s);
+  return checked_card(s);
 }
 
 std::vector<CardRecord> Inventory::list_cards(std::optional<CardState> state) {
   std::string sql = std::string(kCardColumns) + (state ? " WHERE state = ?" : "") + " ORDER BY issued_at, card_id";
   Statement s(db_, sql.c_str());
   if (state) s.bind(1, std::string(to_string(*state)));
+  std::vector<CardRecord> out;
+  while (s.step("listing cards")) out.push_back(checked_card(s));
+  return out;
+}
+
+std::vector<CardRecord> Inventory::list_cards_unverified() {
+  Statement s(db_, (std::string(kCardColumns) + " ORDER BY issued_at, card_id").c_str());
   std::vector<CardRecord> out;
   while (s.step("listing cards")) out.push_back(card_from(s));
   return out;
@@ -263,56 +430,66 @@ void Inventory::set_card_state(const std::string& card_id, CardState to) {
   if (!transition_allowed(card->state, to))
     throw Error(ErrorKind::policy, "card " + card_id + " is " + to_string(card->state) + " and cannot become " +
                                        to_string(to));
-  Statement s(db_, "UPDATE cards SET state = ?, updated_at = ? WHERE card_id = ?");
-  s.bind(1, std::string(to_string(to))).bind(2, now()).bind(3, card_id).run("updating card " + card_id);
+  Bytes m = card_mac(card->card_id, card->holder_id, card->template_name, crypto::info(card->algorithm).name,
+                     card->key_version, to_string(to), card->issued_at);
+  Statement s(db_, "UPDATE cards SET state = ?, updated_at = ?, mac = ? WHERE card_id = ?");
+  s.bind(1, std::string(to_string(to))).bind(2, now()).bind(3, ByteView(m)).bind(4, card_id);
+  s.run("updating card " + card_id);
 }
 
-void Inventory::store_puk(const std::string& card_id, const Puk& puk, ByteView escrow_key) {
+void Inventory::store_escrowed(const EscrowTable& t, const std::string& card_id, ByteView secret, ByteView escrow_key) {
   Bytes iv = crypto::random_bytes(12);
-  Bytes sealed = crypto::aes_gcm_seal(escrow_key, iv, view(card_id), puk.bytes());
-  Statement s(db_, "INSERT OR REPLACE INTO escrowed_puks (card_id, iv, ciphertext, created_at) VALUES (?, ?, ?, ?)");
-  s.bind(1, card_id).bind(2, ByteView(iv)).bind(3, ByteView(sealed)).bind(4, now()).run("escrowing the PUK of " + card_id);
+  std::string aad = t.table == kPuks.table ? card_id : card_id + "/" + t.label;
+  Bytes sealed = crypto::aes_gcm_seal(escrow_key, iv, view(aad), secret);
+  Statement s(db_, (std::string("INSERT OR REPLACE INTO ") + t.table +
+                    " (card_id, iv, ciphertext, created_at, mac) VALUES (?, ?, ?, ?, ?)").c_str());
+  s.bind(1, card_id).bind(2, ByteView(iv)).bind(3, ByteView(sealed)).bind(4, now());
+  s.bind(5, ByteView(escrow_mac(t, card_id, iv, sealed))).run(std::string("escrowing the ") + t.label + " of " + card_id);
 }
 
-Puk Inventory::load_puk(const std::string& card_id, ByteView escrow_key) {
-  Statement s(db_, "SELECT iv, ciphertext FROM escrowed_puks WHERE card_id = ?");
+SecureBytes Inventory::load_escrowed(const EscrowTable& t, const std::string& card_id, ByteView escrow_key) {
+  Statement s(db_, (std::string("SELECT iv, ciphertext, mac FROM ") + t.table + " WHERE card_id = ?").c_str());
   s.bind(1, card_id);
-  if (!s.step("reading the escrowed PUK of " + card_id))
-    throw Error(ErrorKind::not_found, "no escrowed PUK for card " + card_id);
+  std::string what = std::string("the escrowed ") + t.label + " of card " + card_id;
+  if (!s.step("reading " + what)) throw Error(ErrorKind::not_found, std::string("no escrowed ") + t.label + " for card " + card_id);
+  check_mac(s.blob(2), {view(t.label), view(card_id), s.blob(0), s.blob(1)}, what);
+  std::string aad = t.table == kPuks.table ? card_id : card_id + "/" + t.label;
   try {
-    return Puk(crypto::aes_gcm_open(escrow_key, s.blob(0), view(card_id), s.blob(1)));
+    return crypto::aes_gcm_open(escrow_key, s.blob(0), view(aad), s.blob(1));
   } catch (const Error&) {
-    throw Error(ErrorKind::crypto, "the escrowed PUK of card " + card_id + " cannot be decrypted (wrong keystore, or the record was altered)");
+    throw Error(ErrorKind::crypto, what + " cannot be decrypted (wrong keystore, or the record was altered)", kTampered);
   }
 }
 
-void Inventory::record_offline_unblock(const std::string& card_id, const std::string& operator_name) {
-  Statement s(db_, "INSERT INTO offline_unblocks (card_id, at, operator) VALUES (?, ?, ?)");
-  s.bind(1, card_id).bind(2, now()).bind(3, operator_name).run("recording an offline unblock");
+Bytes Inventory::escrow_mac(const EscrowTable& t, const std::string& card_id, ByteView iv, ByteView sealed) const {
+  return mac({view(t.label), view(card_id), iv, sealed});
 }
 
-int Inventory::count_offline_unblocks(const std::string& card_id, std::chrono::system_clock::time_point since) {
-  Statement s(db_, "SELECT count(*) FROM offline_unblocks WHERE card_id = ? AND at >= ?");
-  s.bind(1, card_id).bind(2, iso8601(since));
-  s.step("counting offline unblocks");
-  return static_cast<int>(s.integer(0));
+void Inventory::store_puk(const std::string& card_id, const Puk& puk, ByteView escrow_key) {
+  store_escrowed(kPuks, card_id, puk.bytes(), escrow_key);
+}
+Puk Inventory::load_puk(const std::string& card_id, ByteView escrow_key) {
+  return Puk(load_escrowed(kPuks, card_id, escrow_key));
+}
+void Inventory::store_first_pin(const std::string& card_id, const Pin& pin, ByteView escrow_key) {
+  store_escrowed(kFirstPins, card_id, pin.bytes(), escrow_key);
+}
+std::optional<Pin> Inventory::load_first_pin(const std::string& card_id, ByteView escrow_key) {
+  try {
+    return Pin(load_escrowed(kFirstPins, card_id, escrow_key));
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::not_found) return std::nullopt;
+    throw;
+  }
+}
+void Inventory::forget_first_pin(const std::string& card_id) {
+  Statement s(db_, "DELETE FROM escrowed_first_pins WHERE card_id = ?");
+  s.bind(1, card_id).run("forgetting the first PIN of " + card_id);
 }
 
-void Inventory::record_identification_failure(const std::string& holder_id) {
-  Statement s(db_, "INSERT INTO identification_failures (holder_id, at) VALUES (?, ?)");
-  s.bind(1, holder_id).bind(2, now()).run("recording a failed identification");
-}
-
-int Inventory::count_identification_failures(const std::string& holder_id, std::chrono::system_clock::time_point since) {
-  Statement s(db_, "SELECT count(*) FROM identification_failures WHERE holder_id = ? AND at >= ?");
-  s.bind(1, holder_id).bind(2, iso8601(since));
-  s.step("counting failed identifications");
-  return static_cast<int>(s.integer(0));
-}
-
-void Inventory::clear_identification_failures(const std::string& holder_id) {
-  Statement s(db_, "DELETE FROM identification_failures WHERE holder_id = ?");
-  s.bind(1, holder_id).run("clearing failed identifications");
+void Inventory::write_audit_head(std::uint64_t seq, const std::string& hash) {
+  Statement s(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)");
+  s.bind(1, std::to_string(seq) + " " + hash + " " + to_hex(head_mac(seq, hash))).run("recording the audit head");
 }
 
 void Inventory::set_audit_head(std::uint64_t seq, const std::string& hash) {
@@ -320,8 +497,7 @@ void Inventory::set_audit_head(std::uint64_t seq, const std::string& hash) {
   with_transaction([&] {
     auto current = audit_head();
     if (current && current->first >= seq) return;
-    Statement s(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)");
-    s.bind(1, std::to_string(seq) + " " + hash).run("recording the audit head");
+    write_audit_head(seq, hash);
   });
 }
 
@@ -329,9 +505,53 @@ std::optional<std::pair<std::uint64_t, std::string>> Inventory::audit_head() {
   Statement s(db_, "SELECT value FROM meta WHERE key = 'audit_head'");
   if (!s.step("reading the audit head")) return std::nullopt;
   std::string v = s.text(0);
-  auto sp = v.find(' ');
-  if (sp == std::string::npos) return std::nullopt;
-  return std::make_pair(std::stoull(v.substr(0, sp)), v.substr(sp + 1));
+  auto sp1 = v.find(' ');
+  auto sp2 = sp1 == std::string::npos ? sp1 : v.find(' ', sp1 + 1);
+  std::optional<std::pair<std::uint64_t, std::string>> head;
+  if (sp2 != std::string::npos && v.find_first_not_of("0123456789") == sp1 && sp1 > 0 && sp1 <= 19) {
+    head = std::make_pair(std::stoull(v.substr(0, sp1)), v.substr(sp1 + 1, sp2 - sp1 - 1));
+    Bytes stored;
+    try {
+      stored = from_hex(std::string_view(v).substr(sp2 + 1));
+    } catch (const Error&) {
+    }
+    check_mac(stored, {view("audit_head"), view(installation_id_), view(std::to_string(head->first)), view(head->second)},
+              "the audit trail's head");
+    return head;
+  }
+  throw Error(ErrorKind::io, "the audit trail's head in the inventory " + path_ + " is not valid", kTampered);
+}
+
+std::vector<std::string> Inventory::check_rows() {
+  std::vector<std::string> problems;
+  auto collect = [&](const std::function<void()>& fn) {
+    try {
+      fn();
+    } catch (const Error& e) {
+      problems.push_back(e.what());
+    }
+  };
+  {
+    Statement s(db_, kCardColumns);
+    while (s.step("checking the inventory")) collect([&] { checked_card(s); });
+  }
+  {
+    Statement s(db_, "SELECT holder_id, question_id FROM security_answers");
+    while (s.step("checking the inventory")) {
+      std::string holder = s.text(0), question = s.text(1);
+      collect([&] { answer_params(holder, question); });
+    }
+  }
+  for (const EscrowTable* t : {&kPuks, &kFirstPins}) {
+    Statement s(db_, (std::string("SELECT card_id, iv, ciphertext, mac FROM ") + t->table).c_str());
+    while (s.step("checking the inventory"))
+      collect([&] {
+        check_mac(s.blob(3), {view(t->label), view(s.text(0)), s.blob(1), s.blob(2)},
+                  std::string("the escrowed ") + t->label + " of card " + s.text(0));
+      });
+  }
+  collect([&] { audit_head(); });
+  return problems;
 }
 
 }  // namespace cardctl::store

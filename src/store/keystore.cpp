@@ -16,7 +16,10 @@ constexpr std::size_t kMinPassphrase = 8;
 constexpr std::uint64_t kMinScryptN = 1024;
 
 // The decrypted payload: a sequence of records, each a type byte and its fields.
-enum Record : std::uint8_t { kMaster = 'M', kCurrent = 'C', kEscrow = 'E', kAudit = 'A', kFixed = 'F' };
+enum Record : std::uint8_t {
+  kMaster = 'M', kCurrent = 'C', kEscrow = 'E', kAudit = 'A', kFixed = 'F', kInstallation = 'I'
+};
+constexpr std::size_t kInstallationIdLength = 16;
 
 void put_u32(SecureBytes& out, std::uint32_t v) {
   for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
@@ -75,12 +78,13 @@ Keystore Keystore::create(const std::string& path, const Passphrase& passphrase,
                                                                               : crypto::random_bytes(kKeyLength))));
   ks.escrow_ = to_secure(crypto::random_bytes(kKeyLength));
   ks.audit_ = to_secure(crypto::random_bytes(kKeyLength));
+  ks.installation_id_ = to_hex(crypto::random_bytes(kInstallationIdLength));
   ks.save();
   return ks;
 }
 
 Keystore Keystore::open(const std::string& path, const Passphrase& passphrase) {
-  Bytes file = files::read(path);
+  Bytes file = files::read_private(path);
   kf::Parts parts = kf::split(path, file);
   Keystore ks;
   ks.path_ = path;
@@ -111,6 +115,10 @@ SecureBytes Keystore::serialise() const {
   put(out, escrow_);
   out.push_back(kAudit);
   put(out, audit_);
+  if (!installation_id_.empty()) {
+    out.push_back(kInstallation);
+    put(out, from_hex(installation_id_));
+  }
   for (const auto& [name, fk] : fixed_) {
     out.push_back(kFixed);
     out.push_back(static_cast<std::uint8_t>(name.size()));
@@ -146,6 +154,10 @@ void Keystore::parse(ByteView plain) {
       case kAudit:
         if (!audit_.empty()) kf::damaged(path_, "two audit keys");
         audit_ = to_secure(in.take(kKeyLength));
+        break;
+      case kInstallation:
+        if (!installation_id_.empty()) kf::damaged(path_, "two installation ids");
+        installation_id_ = to_hex(in.take(kInstallationIdLength));
         break;
       case kFixed: {
         auto name_bytes = in.take(in.u8());

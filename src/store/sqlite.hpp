@@ -3,19 +3,35 @@
 
 #include <sqlite3.h>
 #include <string>
+#include <sys/statvfs.h>
 
 #include "cardctl/bytes.hpp"
 #include "cardctl/error.hpp"
 
 namespace cardctl::store {
 
+// True when the file system holding path has less than 1 MiB left: SQLite then reports "disk I/O error" while
+// growing the WAL or its shared memory, which is the full disk in other words.
+inline bool disk_nearly_full(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0) return false;
+  return static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize < (1ull << 20);
+}
+
 [[noreturn]] inline void sqlite_fail(sqlite3* db, int rc, const std::string& what) {
   std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   int primary = rc & 0xFF;
+  const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+  std::string path = file != nullptr ? file : "";
+  if (primary == SQLITE_FULL || ((primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) && !path.empty() &&
+                                 disk_nearly_full(path)))
+    throw Error(ErrorKind::io, what + ": the disk holding the inventory " + path + " is full",
+                "free some space there (df -h shows it), then run the command again; the inventory is unchanged");
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
     throw Error(ErrorKind::conflict, what + ": the inventory is locked by another process",
                 "retry in a moment, or check for a cardctl that is still running");
-  if (primary == SQLITE_FULL) throw Error(ErrorKind::io, what + ": the disk is full", "free some space and retry");
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
     throw Error(ErrorKind::io, what + ": the inventory file is not a valid database (" + msg + ")",
                 "restore it from your backup");

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <functional>
 
 #include <chrono>
 
@@ -20,12 +23,36 @@ struct TempDir {
   }
   ~TempDir() { std::system(("rm -rf " + path).c_str()); }
 };
+const Bytes kMacKey(32, 0x5A);
+
 store::InventoryOptions fast(system_clock::time_point* now = nullptr) {
   store::InventoryOptions o;
   o.answer_scrypt = {1024, 8, 1};
+  o.mac_key = SecureBytes(kMacKey.begin(), kMacKey.end());
+  o.create = true;
   o.busy_timeout = milliseconds(200);
   if (now != nullptr) o.clock = [now] { return *now; };
   return o;
+}
+store::InventoryOptions existing() {
+  auto o = fast();
+  o.create = false;
+  return o;
+}
+
+// Edits the database behind cardctl's back, as someone with file access would.
+void sql(const std::string& path, const std::string& statement) {
+  std::string cmd = "sqlite3 '" + path + "' \"" + statement + "\"";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+std::string kind_and_message(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return std::string(to_string(e.kind())) + ": " + e.what();
+  }
+  return "no error";
 }
 }  // namespace
 
@@ -48,6 +75,7 @@ TEST_CASE("a file that is not a database is refused clearly") {
   FILE* f = fopen(path.c_str(), "w");
   fputs("this is not sqlite, not at all, not even a little bit of it.......................", f);
   fclose(f);
+  chmod(path.c_str(), 0600);
   try {
     Inventory::open(path, fast());
     FAIL("expected an error");
@@ -79,7 +107,7 @@ TEST_CASE("security answers: normalised, hashed, checked") {
   TempDir d;
   auto inv = Inventory::open(d.path + "/i.db", fast());
   inv.add_holder({"carol", "Carol"});
-  inv.enrol_answers("carol", {{"first-school", "St. Mary's  Primary"}, {"first-street", "Elm Road"}});
+  inv.enrol_answers("carol", {{"first-school", SecureString("St. Mary's  Primary")}, {"first-street", SecureString("Elm Road")}});
   CHECK(inv.enrolled_questions("carol") == std::vector<std::string>{"first-school", "first-street"});
   CHECK(inv.verify_answer("carol", "first-school", "st marys primary"));
   CHECK(inv.verify_answer("carol", "first-school", "  ST. MARY'S PRIMARY "));
@@ -99,21 +127,120 @@ TEST_CASE("escrowed PUKs decrypt only with the escrow key and for their card") {
   CHECK_THROWS_AS(inv.load_puk("c2", key), Error);
 }
 
-TEST_CASE("offline unblocks and failed identifications are counted per period") {
+TEST_CASE("a missing or empty inventory is an error, never a fresh start") {
   TempDir d;
-  auto now = system_clock::now();
-  auto inv = Inventory::open(d.path + "/i.db", fast(&now));
-  inv.record_offline_unblock("c1", "op");
-  now += hours(24 * 10);
-  inv.record_offline_unblock("c1", "op");
-  inv.record_offline_unblock("c2", "op");
-  CHECK(inv.count_offline_unblocks("c1", now - hours(24 * 30)) == 2);
-  CHECK(inv.count_offline_unblocks("c1", now - hours(24 * 5)) == 1);
-  inv.record_identification_failure("h");
-  inv.record_identification_failure("h");
-  CHECK(inv.count_identification_failures("h", now - hours(1)) == 2);
-  inv.clear_identification_failures("h");
-  CHECK(inv.count_identification_failures("h", now - hours(1)) == 0);
+  std::string path = d.path + "/i.db";
+  CHECK(kind_and_message([&] { Inventory::open(path, existing()); }).find("io: the inventory " + path + " is missing") == 0);
+  CHECK(access(path.c_str(), F_OK) != 0);  // nothing was created
+  { Inventory::open(path, fast()).add_holder({"a", "A"}); }
+  REQUIRE(truncate(path.c_str(), 0) == 0);
+  ::unlink((path + "-wal").c_str());
+  ::unlink((path + "-shm").c_str());
+  CHECK(kind_and_message([&] { Inventory::open(path, existing()); }).find("is empty") != std::string::npos);
+}
+
+TEST_CASE("the inventory and its WAL are created 0600; one open to others is refused") {
+  TempDir d;
+  std::string path = d.path + "/i.db";
+  ::umask(022);
+  { Inventory::open(path, fast()).add_holder({"a", "A"}); }
+  struct stat st {};
+  REQUIRE(stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  {
+    auto inv = Inventory::open(path, existing());
+    inv.add_holder({"b", "B"});
+    REQUIRE(stat((path + "-wal").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+  }
+  chmod(path.c_str(), 0644);
+  auto msg = kind_and_message([&] { Inventory::open(path, existing()); });
+  CHECK(msg.find("io: the inventory " + path + " is open to other users (mode 644)") == 0);
+}
+
+TEST_CASE("an inventory of another installation is refused") {
+  TempDir d;
+  std::string path = d.path + "/i.db";
+  auto o = fast();
+  o.installation_id = "aaaa";
+  { Inventory::open(path, o); }
+  o.create = false;
+  CHECK_NOTHROW(Inventory::open(path, o));
+  o.installation_id = "bbbb";
+  CHECK(kind_and_message([&] { Inventory::open(path, o); }).find("belongs to another installation") != std::string::npos);
+}
+
+TEST_CASE("edited security-relevant rows are refused when read and reported by check_rows") {
+  TempDir d;
+  std::string path = d.path + "/i.db";
+  auto inv = Inventory::open(path, fast());
+  inv.add_holder({"alice", "Alice"});
+  inv.add_holder({"mallory", "Mallory"});
+  inv.enrol_answers("alice", {{"q1", SecureString("Paris")}});
+  inv.enrol_answers("mallory", {{"q1", SecureString("London")}});
+  inv.add_card({"c1", "alice", "staff", crypto::AdminAlgorithm::aes192, 1, CardState::pending, "", ""});
+  inv.set_card_state("c1", CardState::active);
+  inv.set_card_state("c1", CardState::revoked);
+  Bytes key = crypto::random_bytes(32);
+  inv.store_puk("c1", Puk::from_text("12345678"), key);
+  inv.set_audit_head(3, "abcd");
+  CHECK(inv.check_rows().empty());
+
+  SUBCASE("a revoked card set back to active") {
+    sql(path, "UPDATE cards SET state = 'active' WHERE card_id = 'c1'");
+    CHECK(kind_and_message([&] { inv.find_card("c1"); }).find("io: the record of card c1") == 0);
+    REQUIRE(inv.check_rows().size() == 1);
+    CHECK(inv.check_rows()[0].find("card c1") != std::string::npos);
+  }
+  SUBCASE("one holder's answers copied onto another") {
+    sql(path, "UPDATE security_answers SET salt = (SELECT salt FROM security_answers WHERE holder_id = 'mallory'), "
+              "hash = (SELECT hash FROM security_answers WHERE holder_id = 'mallory'), "
+              "mac = (SELECT mac FROM security_answers WHERE holder_id = 'mallory') WHERE holder_id = 'alice'");
+    CHECK(kind_and_message([&] { inv.verify_answer("alice", "q1", "London"); }).find("was changed outside cardctl") !=
+          std::string::npos);
+    CHECK(inv.check_rows().size() == 1);
+  }
+  SUBCASE("scrypt cost raised in a row") {
+    sql(path, "UPDATE security_answers SET n = 1073741824 WHERE holder_id = 'alice'");
+    CHECK(kind_and_message([&] { inv.verify_answer("alice", "q1", "Paris"); }).find("io: ") == 0);
+  }
+  SUBCASE("the audit head rewritten") {
+    sql(path, "UPDATE meta SET value = '2 ffff ' || substr(value, 8) WHERE key = 'audit_head'");
+    CHECK(kind_and_message([&] { inv.audit_head(); }).find("the audit trail's head") != std::string::npos);
+  }
+  SUBCASE("an escrowed PUK moved to another card") {
+    inv.add_card({"c2", "mallory", "staff", crypto::AdminAlgorithm::aes192, 1, CardState::pending, "", ""});
+    sql(path, "INSERT INTO escrowed_puks SELECT 'c2', iv, ciphertext, created_at, mac FROM escrowed_puks WHERE card_id = 'c1'");
+    CHECK(kind_and_message([&] { inv.load_puk("c2", key); }).find("was changed outside cardctl") != std::string::npos);
+  }
+  SUBCASE("an unsigned row inserted") {
+    sql(path, "INSERT INTO cards (card_id, holder_id, template, algorithm, key_version, state, issued_at, updated_at) "
+              "VALUES ('c9', 'mallory', 'staff', 'aes192', 1, 'active', 'x', 'x')");
+    CHECK_THROWS_AS(inv.find_card("c9"), Error);
+    CHECK(inv.check_rows().size() == 1);
+  }
+}
+
+TEST_CASE("answer scrypt costs are bounded") {
+  CHECK(store::answer_scrypt_acceptable({1u << 14, 8, 1}));
+  CHECK(store::answer_scrypt_acceptable({1u << 10, 1, 1}));
+  CHECK_FALSE(store::answer_scrypt_acceptable({1u << 30, 8, 1}));
+  CHECK_FALSE(store::answer_scrypt_acceptable({1u << 21, 8, 1}));
+  CHECK_FALSE(store::answer_scrypt_acceptable({1000, 8, 1}));
+  CHECK_FALSE(store::answer_scrypt_acceptable({1u << 14, 0, 1}));
+  CHECK_FALSE(store::answer_scrypt_acceptable({1u << 14, 8, 17}));
+}
+
+TEST_CASE("the first PIN is escrowed until it was shown") {
+  TempDir d;
+  auto inv = Inventory::open(d.path + "/i.db", fast());
+  inv.add_card({"c1", "", "staff", crypto::AdminAlgorithm::tdes, 1, CardState::pending, "", ""});
+  Bytes key = crypto::random_bytes(32);
+  CHECK_FALSE(inv.load_first_pin("c1", key));
+  inv.store_first_pin("c1", Pin::from_text("482916"), key);
+  CHECK(inv.load_first_pin("c1", key)->text() == "482916");
+  inv.forget_first_pin("c1");
+  CHECK_FALSE(inv.load_first_pin("c1", key));
 }
 
 TEST_CASE("a second writer waits, then fails with a clear conflict") {

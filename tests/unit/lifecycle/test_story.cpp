@@ -5,6 +5,7 @@
 #include "card_connection.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/issue.hpp"
+#include "cardctl/ledger.hpp"
 #include "cardctl/offline_unblock.hpp"
 #include "cardctl/respond.hpp"
 #include "cardctl/sim_card.hpp"
@@ -35,7 +36,8 @@ IssueRequest request() {
   r.template_name = "staff";
   r.holder_id = "alice";
   r.holder_name = "Alice Example";
-  r.answers = {{"first-school", "Elm Primary"}, {"first-street", "Oak Road"}, {"first-concert", "The Cure"}};
+  r.answers = {{"first-school", SecureString("Elm Primary")}, {"first-street", SecureString("Oak Road")},
+               {"first-concert", SecureString("The Cure")}};
   r.operator_name = "issuer";
   return r;
 }
@@ -46,6 +48,18 @@ std::function<SecureString(const policy::Question&)> answers(bool right) {
     return SecureString(a.begin(), a.end());
   };
 }
+
+RespondRequest make_request(std::string card, std::string challenge, std::string op,
+                            std::function<SecureString(const policy::Question&)> ask) {
+  RespondRequest r;
+  r.card_id = std::move(card);
+  r.challenge = std::move(challenge);
+  r.operator_name = std::move(op);
+  r.ask = std::move(ask);
+  return r;
+}
+
+int responses(Site& site, const std::string& card) { return Ledger(site.verified_audit()).responses(card, ""); }
 
 void block_pin(testing::CardConnection& conn) {
   piv::PivSession s(conn);
@@ -84,7 +98,7 @@ TEST_CASE("init refuses to overwrite, then the whole story works and is audited"
   CHECK(pending.card_id == "5550001");
   CHECK(pending.pin.remaining == 0);
 
-  RespondRequest rr{"5550001", pending.code().display(), "helpdesk-1", std::nullopt, std::nullopt, answers(true)};
+  RespondRequest rr = make_request("5550001", pending.code().display(), "helpdesk-1", answers(true));
   auto resp = respond(*w.site, rr);
   CHECK(resp.unblocks_left_in_period == 2);
   Bytes typed = parse_code(resp.response.code + resp.response.check, pending.card_id, pending.algorithm, "response");
@@ -94,11 +108,16 @@ TEST_CASE("init refuses to overwrite, then the whole story works and is audited"
   auto v = store::verify_audit(w.paths.audit(), w.site->keystore.audit_key(), store::AuditHead{
       w.site->inventory.audit_head()->first, w.site->inventory.audit_head()->second});
   CHECK(v.ok);
-  CHECK(v.entries == 3);  // init, issue, respond
+  CHECK(v.entries == 6);  // init, issue, identify started and ok, respond reserved and ok (given)
   auto entries = store::query_audit(w.paths.audit(), {});
-  CHECK(entries[2].action == "respond");
-  CHECK(entries[2].outcome == "ok");
-  CHECK(entries[2].operator_name == "helpdesk-1");
+  CHECK(entries[2].action == "identify");
+  CHECK(entries[2].outcome == "started");
+  CHECK(entries[3].outcome == "ok");
+  CHECK(entries[4].action == "respond");
+  CHECK(entries[4].outcome == "reserved");
+  CHECK(entries[5].outcome == "ok");
+  CHECK(entries[5].operator_name == "helpdesk-1");
+  CHECK(responses(*w.site, "5550001") == 1);
 }
 
 TEST_CASE("wrong answers are refused, counted, and lock the holder out") {
@@ -111,7 +130,7 @@ TEST_CASE("wrong answers are refused, counted, and lock the holder out") {
   }
   piv::PivSession holder(conn);
   auto pending = begin_offline_unblock(holder);
-  RespondRequest rr{"5550002", pending.code().display(), "op", std::nullopt, std::nullopt, answers(false)};
+  RespondRequest rr = make_request("5550002", pending.code().display(), "op", answers(false));
   for (int i = 0; i < 3; ++i) {
     try {
       respond(*w.site, rr);
@@ -130,8 +149,11 @@ TEST_CASE("wrong answers are refused, counted, and lock the holder out") {
     CHECK(e.hint().find("in person") != std::string::npos);
   }
   auto refused = store::query_audit(w.paths.audit(), {"", "", "5550002", "respond", ""});
-  CHECK(refused.size() == 4);
+  REQUIRE(refused.size() == 1);
   CHECK(refused.back().reason == "holder locked out");
+  auto identifications = store::query_audit(w.paths.audit(), {"", "", "5550002", "identify", ""});
+  CHECK(identifications.size() == 6);  // three started, three failed
+  CHECK(identifications.back().outcome == "failed");
 }
 
 TEST_CASE("the per-period limit, unknown cards and mistyped challenges") {
@@ -144,7 +166,7 @@ TEST_CASE("the per-period limit, unknown cards and mistyped challenges") {
   }
   piv::PivSession holder(conn);
   auto pending = begin_offline_unblock(holder);
-  RespondRequest rr{"5550003", pending.code().display(), "op", std::nullopt, std::nullopt, answers(true)};
+  RespondRequest rr = make_request("5550003", pending.code().display(), "op", answers(true));
 
   // A misheard digit is caught by the check, with the fix suggested, before anything is counted.
   RespondRequest typo = rr;
@@ -158,7 +180,7 @@ TEST_CASE("the per-period limit, unknown cards and mistyped challenges") {
     CHECK(e.kind() == ErrorKind::usage);
     CHECK(e.hint().find(pending.code().code) != std::string::npos);
   }
-  CHECK(w.site->inventory.count_offline_unblocks("5550003", std::chrono::system_clock::now() - std::chrono::hours(1)) == 0);
+  CHECK(responses(*w.site, "5550003") == 0);
 
   for (int i = 0; i < 3; ++i) respond(*w.site, rr);
   try {
@@ -169,12 +191,171 @@ TEST_CASE("the per-period limit, unknown cards and mistyped challenges") {
     CHECK(std::string(e.what()).find("allows 3") != std::string::npos);
   }
 
-  RespondRequest unknown{"99999999", "0000 0000 0000 0000", "op", std::nullopt, std::nullopt, answers(true)};
+  RespondRequest unknown = make_request("99999999", "0000 0000 0000 0000", "op", answers(true));
   try {
     respond(*w.site, unknown);
     FAIL("expected a refusal");
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::policy);
     CHECK(std::string(e.what()).find("not in the inventory") != std::string::npos);
+  }
+}
+
+TEST_CASE("a response that could not be shown is recorded as undelivered and not counted") {
+  World w;
+  auto card = sim::ReferenceCard::factory({.serial = 5550004});
+  testing::CardConnection conn(card);
+  {
+    piv::PivSession s(conn);
+    issue_card(*w.site, s, request());
+  }
+  piv::PivSession holder(conn);
+  auto pending = begin_offline_unblock(holder);
+  auto rr = make_request("5550004", pending.code().display(), "op", answers(true));
+  rr.deliver = [](const RespondResult&) { throw Error(ErrorKind::io, "the output is closed"); };
+  CHECK_THROWS_AS(respond(*w.site, rr), Error);
+  CHECK(responses(*w.site, "5550004") == 0);
+  auto entries = store::query_audit(w.paths.audit(), {"", "", "5550004", "respond", ""});
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].outcome == "reserved");
+  CHECK(entries[1].outcome == "undelivered");
+  int shown = 0;
+  rr.deliver = [&](const RespondResult& r) {
+    CHECK(r.holder_id == "alice");
+    ++shown;
+  };
+  respond(*w.site, rr);
+  CHECK(shown == 1);
+  CHECK(responses(*w.site, "5550004") == 1);
+}
+
+TEST_CASE("an abandoned identification counts as failed, and the questions asked are recorded first") {
+  World w;
+  auto card = sim::ReferenceCard::factory({.serial = 5550005});
+  testing::CardConnection conn(card);
+  {
+    piv::PivSession s(conn);
+    issue_card(*w.site, s, request());
+  }
+  auto hang_up = [](const policy::Question&) -> SecureString { throw Error(ErrorKind::usage, "no answer (end of input)"); };
+  auto rr = make_request("5550005", "0000 0000 0000 0000 0000 0000 0000 0000", "op", hang_up);
+  rr.challenge = codes::format("5550005", Bytes(16, 0x11)).display();
+  for (int i = 0; i < 3; ++i) CHECK_THROWS_AS(respond(*w.site, rr), Error);
+  auto started = store::query_audit(w.paths.audit(), {"", "", "5550005", "identify", ""});
+  REQUIRE(started.size() == 3);
+  CHECK(started[0].outcome == "started");
+  rr.ask = answers(true);
+  try {
+    respond(*w.site, rr);
+    FAIL("expected the lockout");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("locked out") != std::string::npos);
+  }
+}
+
+TEST_CASE("blank holders are refused at issue; a card with no holder is not answered when questions are asked") {
+  World w;
+  auto card = sim::ReferenceCard::factory({.serial = 5550006});
+  testing::CardConnection conn(card);
+  for (const char* blank : {"", "   ", "\t"}) {
+    auto r = request();
+    r.holder_id = blank;
+    piv::PivSession s(conn);
+    try {
+      issue_card(*w.site, s, std::move(r));
+      FAIL("expected a refusal");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::usage);
+      CHECK(std::string(e.what()) == "the holder id is empty");
+    }
+  }
+  w.site->inventory.add_card({"777", "", "staff", crypto::AdminAlgorithm::aes192, 1, store::CardState::pending, "", ""});
+  w.site->inventory.set_card_state("777", store::CardState::active);
+  auto rr = make_request("777", codes::format("777", Bytes(16, 0x22)).display(), "op", answers(true));
+  try {
+    respond(*w.site, rr);
+    FAIL("expected a refusal");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::policy);
+    CHECK(std::string(e.what()).find("no holder") != std::string::npos);
+  }
+}
+
+TEST_CASE("issue refuses to spend the card's last PIN try without force") {
+  World w;
+  auto card = sim::ReferenceCard::factory({.serial = 5550007});
+  testing::CardConnection conn(card);
+  {
+    piv::PivSession s(conn);
+    CHECK_THROWS_AS(s.verify_pin(Pin::from_text("000000")), Error);
+    CHECK_THROWS_AS(s.verify_pin(Pin::from_text("000000")), Error);
+  }
+  {
+    piv::PivSession s(conn);
+    try {
+      issue_card(*w.site, s, request());
+      FAIL("expected a refusal");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::policy);
+      CHECK(std::string(e.what()).find("1 try left") != std::string::npos);
+    }
+  }
+  {
+    piv::PivSession s(conn);
+    CHECK(s.pin_retries().remaining == 1);  // nothing was spent
+  }
+  auto r = request();
+  r.force = true;
+  piv::PivSession s(conn);
+  CHECK(issue_card(*w.site, s, std::move(r)).card_id == "5550007");
+}
+
+TEST_CASE("a card removed at any APDU of issuance leaves every secret it was changed to in the inventory") {
+  for (int cut = 1;; ++cut) {
+    World w;
+    auto card = sim::ReferenceCard::factory({.serial = 5551000});
+    testing::CardConnection conn(card);
+    conn.remove_after = cut;
+    bool done = false;
+    try {
+      piv::PivSession s(conn);
+      issue_card(*w.site, s, request());
+      done = true;
+    } catch (const Error&) {
+    }
+    conn.remove_after = -1;
+    auto rec = w.site->inventory.find_card("5551000");
+    auto puk = rec ? std::optional<Puk>(w.site->inventory.load_puk("5551000", w.site->keystore.escrow_key())) : std::nullopt;
+    auto pin = rec ? w.site->inventory.load_first_pin("5551000", w.site->keystore.escrow_key()) : std::nullopt;
+    // The card's PIN is the factory one or the escrowed first PIN; so is its PUK.
+    INFO("removed after APDU " << cut);
+    {
+      piv::PivSession s(conn);
+      bool pin_known = false;
+      for (const auto& candidate : {Pin::from_text(piv::factory::pin), pin ? pin->clone() : Pin::from_text(piv::factory::pin)}) {
+        try {
+          s.verify_pin(candidate);
+          pin_known = true;
+          break;
+        } catch (const Error&) {
+        }
+      }
+      CHECK(pin_known);
+      bool puk_known = false;
+      for (const auto& candidate : {Puk::from_text(piv::factory::puk), puk ? puk->clone() : Puk::from_text(piv::factory::puk)}) {
+        try {
+          s.change_puk(candidate, candidate);
+          puk_known = true;
+          break;
+        } catch (const Error&) {
+        }
+      }
+      CHECK(puk_known);
+    }
+    if (done) {
+      CHECK(cut > 5);
+      break;
+    }
+    REQUIRE(cut < 200);
   }
 }

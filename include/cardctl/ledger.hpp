@@ -1,0 +1,43 @@
+// Layer 9: what the verified audit trail says about cards and holders (DESIGN.md §6). The offline-unblock count
+// and the identification failures that the helpdesk's limits rely on are computed from the trail, whose every
+// entry is chained and authenticated, instead of from inventory rows that could be deleted unnoticed.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cardctl/audit.hpp"
+#include "cardctl/inventory.hpp"
+
+namespace cardctl::lifecycle {
+
+/// Audit vocabulary of the offline unblock (cardctl-audit(1)).
+namespace audit_words {
+inline constexpr const char* identify = "identify";  // outcomes: started, ok, failed
+inline constexpr const char* respond = "respond";    // outcomes: reserved, ok (given), undelivered, refused
+inline constexpr const char* started = "started";
+inline constexpr const char* reserved = "reserved";
+inline constexpr const char* undelivered = "undelivered";
+inline constexpr const char* session = "session";
+}  // namespace audit_words
+
+class Ledger {
+ public:
+  explicit Ledger(std::vector<store::AuditEntry> entries) : entries_(std::move(entries)) {}
+
+  /// Responses counted against the card's limit since `since`: every reserved response that was not
+  /// recorded as undelivered (a response whose delivery was interrupted counts: it may have been read out).
+  int responses(const std::string& card_id, const std::string& since) const;
+  /// Identifications of the holder since `since` that failed or never finished (an abandoned identification
+  /// counts as failed, so that hanging up cannot re-roll the questions), after the last successful one.
+  int identification_failures(const std::string& holder_id, const std::string& since) const;
+  /// The lifecycle state of each card that the trail records as issued, revoked or retired.
+  std::map<std::string, store::CardState> card_states() const;
+
+ private:
+  std::vector<store::AuditEntry> entries_;
+};
+
+}  // namespace cardctl::lifecycle
