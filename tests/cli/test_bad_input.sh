@@ -63,7 +63,7 @@ locker=$!
 sleep 1
 run respond
 assert_exit 1
-assert_stderr_contains "locked by another process"
+assert_stderr_contains "another operator is answering for card"
 assert_stdout_empty
 kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
 run "$CARDCTL" audit verify

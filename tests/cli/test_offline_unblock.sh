@@ -251,7 +251,10 @@ assert_exit 0
 assert_json '.ok' true
 run "$CARDCTL" audit show --card 20005 --action respond --json
 assert_exit 0
-assert_json '[.[] | select(.outcome == "refused")] | length' 2
+assert_json '[.[] | select(.outcome == "refused")] | length' 1   # the limit; the wrong answers are an identify entry
+run "$CARDCTL" audit show --card 20005 --action identify --json
+assert_exit 0
+assert_json '[.[] | select(.outcome == "failed")] | length' 1
 trail=$CARDCTL_HOME/audit.log
 cp "$trail" "$T_ROOT/audit.orig"
 sed -i '3s/"time":"2/"time":"3/' "$trail"
