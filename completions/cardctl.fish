@@ -53,6 +53,7 @@ complete -c cardctl -n "__fish_seen_subcommand_from issue" -l holder -x -d 'Hold
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l name -x -d 'Holder name'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l answer -x -d 'Security question id'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l choose-pin -d 'Ask for the first PIN'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l force -d 'Go on with one PIN try left'
 complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock" -l pin-file -r -F -d 'PIN file'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge" -l detach -d 'Leave the card for unblock --response'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l response-file -r -F -d 'Response code file'
