@@ -163,13 +163,6 @@ Inventory Inventory::open(const std::string& path, InventoryOptions options) {
     if (s.step("reading the installation id")) inv.installation_id_ = s.text(0);
   }
   const std::string& expected = inv.options_.installation_id;
-  if (inv.installation_id_.empty() && !expected.empty() && (version == 0 || version == 1)) {
-    inv.with_transaction([&] {
-      Statement s(inv.db_, "INSERT INTO meta (key, value) VALUES ('installation', ?)");
-      s.bind(1, expected).run("recording the installation id");
-    });
-    inv.installation_id_ = expected;
-  }
   if (inv.installation_id_ != expected)
     throw Error(ErrorKind::io, "the inventory " + path + " belongs to another installation than the keystore",
                 "use the keystore and inventory of one installation together (restore the right file from backup)");
@@ -181,6 +174,13 @@ void Inventory::migrate(int from) {
   for (int v = from; v < known; ++v) {
     exec(kMigrations[v]);
     exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+  }
+  // A new inventory, or one from before installation ids, takes the keystore's (the head's MAC covers it).
+  if (!options_.installation_id.empty()) {
+    Statement s(db_, "INSERT OR IGNORE INTO meta (key, value) VALUES ('installation', ?)");
+    s.bind(1, options_.installation_id).run("recording the installation id");
+    Statement r(db_, "SELECT value FROM meta WHERE key = 'installation'");
+    if (r.step("reading the installation id")) installation_id_ = r.text(0);
   }
   if (from >= 1) seal_unsealed_rows();  // rows written before version 2 are trusted once, as they are
 }

@@ -68,6 +68,22 @@ for round in 1 2 3; do
   _check $? "round $round: the refused operators were not told why"
 done
 
+# more rounds on the first card and holder: the limit is used up, nobody gets a fourth
+code=$(challenge_of "$T_ROOT/cards/41001.sim")
+for round in 4 5; do
+  pids=()
+  for i in 1 2 3 4 5 6 7 8; do
+    respond 41001 "$code" "$ANSWERS" --json >/dev/null 2>&1 &
+    pids+=($!)
+  done
+  given=0
+  for p in "${pids[@]}"; do wait "$p" && given=$((given + 1)); done
+  [[ $given == 0 ]]
+  _check $? "round $round on a card whose limit is used up: $given responses given"
+done
+[[ $(trail_count 41001 respond ok) == 3 && $(trail_count 41001 respond reserved) == 3 ]]
+_check $? "card 41001: the trail does not record exactly 3 responses"
+
 issue 41010 par-wrong
 code=$(challenge_of "$CARD")
 pids=()

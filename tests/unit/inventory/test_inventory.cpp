@@ -270,3 +270,33 @@ TEST_CASE("audit head is kept in the inventory") {
   CHECK(inv.audit_head()->first == 7);
   CHECK(inv.audit_head()->second == "abcd");
 }
+
+TEST_CASE("a version 1 inventory is migrated: its rows sealed, its counters dropped (the trail has them)") {
+  TempDir d;
+  std::string path = d.path + "/i.db";
+  sql(path, "CREATE TABLE holders (holder_id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);"
+            "CREATE TABLE cards (card_id TEXT PRIMARY KEY, holder_id TEXT REFERENCES holders(holder_id), template TEXT "
+            "NOT NULL, algorithm TEXT NOT NULL, key_version INTEGER NOT NULL, state TEXT NOT NULL, issued_at TEXT NOT "
+            "NULL, updated_at TEXT NOT NULL);"
+            "CREATE TABLE security_answers (holder_id TEXT NOT NULL REFERENCES holders(holder_id), question_id TEXT NOT "
+            "NULL, salt BLOB NOT NULL, hash BLOB NOT NULL, n INTEGER NOT NULL, r INTEGER NOT NULL, p INTEGER NOT NULL, "
+            "PRIMARY KEY (holder_id, question_id));"
+            "CREATE TABLE escrowed_puks (card_id TEXT PRIMARY KEY REFERENCES cards(card_id), iv BLOB NOT NULL, "
+            "ciphertext BLOB NOT NULL, created_at TEXT NOT NULL);"
+            "CREATE TABLE offline_unblocks (card_id TEXT NOT NULL, at TEXT NOT NULL, operator TEXT NOT NULL);"
+            "CREATE TABLE identification_failures (holder_id TEXT NOT NULL, at TEXT NOT NULL);"
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "INSERT INTO holders VALUES ('bob', 'Bob', 'x');"
+            "INSERT INTO cards VALUES ('c1', 'bob', 'staff', 'aes192', 1, 'active', '2026-01-01T00:00:00Z', 'x');"
+            "INSERT INTO meta VALUES ('audit_head', '4 abcd');"
+            "PRAGMA user_version = 1;");
+  chmod(path.c_str(), 0600);
+  auto o = existing();
+  o.installation_id = "feed";
+  auto inv = Inventory::open(path, o);
+  CHECK(inv.schema_version() == 2);
+  CHECK(inv.installation_id() == "feed");
+  CHECK(inv.find_card("c1")->state == CardState::active);
+  CHECK(inv.audit_head()->first == 4);
+  CHECK(inv.check_rows().empty());
+}
