@@ -13,7 +13,7 @@ namespace cardctl::lifecycle {
 
 struct RespondRequest {
   std::string card_id;
-  std::string challenge;  // as the caller read it out (check optional)
+  std::string challenge;  // as the caller read it out, with its check unless no_check
   std::string operator_name;
   /// For a card that is not in the inventory (only when the policy allows unknown cards).
   std::optional<crypto::AdminAlgorithm> algorithm;
@@ -21,6 +21,7 @@ struct RespondRequest {
   /// Asks the operator for the caller's answer to a security question; returns what the operator typed.
   std::function<SecureString(const policy::Question&)> ask;
   crypto::RandomSource random = crypto::system_random();
+  bool no_check = false;  // the challenge was shown without a check (--no-check): never inferred from its length
 };
 
 struct RespondResult {
