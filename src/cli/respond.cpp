@@ -55,9 +55,13 @@ void run_respond(RespondOptions& options, Context& ctx) {
   req.challenge = options.challenge;
   req.no_check = options.no_check;
   if (req.challenge.empty()) {
-    if (ctx.no_prompt && isatty(STDIN_FILENO)) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
-    if (isatty(STDIN_FILENO)) ctx.e() << "Challenge code for card " << options.card_id << ": " << std::flush;
-    if (!std::getline(std::cin, req.challenge)) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
+    // Through the prompter's reader, which stops at the end of the line: the answers may follow on the same pipe.
+    const bool terminal = ctx.prompter.stdin_is_terminal();
+    if (ctx.no_prompt && terminal) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
+    if (terminal) ctx.e() << "Challenge code for card " << options.card_id << ": " << std::flush;
+    auto line = ctx.prompter.read_stdin_line();
+    if (!line) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
+    req.challenge.assign(line->begin(), line->end());
   }
   std::map<std::string, SecureString> scripted;
   if (options.answers_file) {
