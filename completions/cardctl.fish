@@ -58,11 +58,13 @@ complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock" -l 
 complete -c cardctl -n "__fish_seen_subcommand_from challenge" -l detach -d 'Leave the card for unblock --response'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l response-file -r -F -d 'Response code file'
 complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l response -x -d 'Response code'
+complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l no-check -d 'The response has no check'
 complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l puc -d 'Unblock with the PUK'
 complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l puk-file -r -F -d 'PUK file'
 complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l force -d 'Allow the last PUK try'
 complete -c cardctl -n "__fish_seen_subcommand_from respond audit" -l card -x -d 'Card id'
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l challenge -x -d 'Challenge code'
+complete -c cardctl -n "__fish_seen_subcommand_from respond" -l no-check -d 'The challenge has no check'
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l answers-file -r -F -d "Caller's answers file"
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l algorithm -x -a 'tdes aes128 aes192 aes256' -d 'Admin key algorithm'
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -l action -x -d 'Only this action'

@@ -36,15 +36,16 @@ struct Suggestion {
 
 struct Parsed {
   Bytes bytes;
-  bool check_given = false;
 };
 
 /// Parses user input: any case, spaces and dashes ignored. expected_length is the number of code bytes
-/// (8 for TDES, 16 for AES). The check may follow (4 more hex digits) or be left off. Throws Error(usage)
-/// with the expected length when the number of digits is wrong; when the check is given and does not match,
-/// throws Error(usage) whose message says the check does not match and whose hint lists the single-digit
-/// substitutions and adjacent swaps of the whole input (code and check) that would satisfy it.
-Parsed parse(std::string_view input, std::string_view card_id, std::size_t expected_length);
+/// (8 for TDES, 16 for AES). The 4-hex-digit check must follow unless no_check says the code was shown
+/// without one (Windows' own unblock screen): it is never inferred from the length, since a code with its
+/// check that lost one group of four has exactly the length of a code without a check. Throws Error(usage)
+/// with the expected length when the number of digits is wrong; when the check does not match, throws
+/// Error(usage) whose message says so and whose hint lists the single-digit substitutions and adjacent swaps
+/// of the whole input (code and check) that would satisfy it.
+Parsed parse(std::string_view input, std::string_view card_id, std::size_t expected_length, bool no_check = false);
 
 /// The substitutions/swaps of (code digits || check digits) that make the check match; empty if none.
 std::vector<Suggestion> suggestions(std::string_view hex_digits_with_check, std::string_view card_id,

@@ -38,9 +38,10 @@ void finish_offline_unblock(piv::PivSession& session, const PendingChallenge& pe
 Bytes compute_response(const MasterKey& master, crypto::AdminAlgorithm algorithm, std::string_view card_id,
                        std::uint32_t key_version, ByteView challenge);
 
-/// The parse of a code typed by a person for this card and algorithm (DESIGN.md §5): exact length, check
-/// verified when given, suggestions on a mismatch.
+/// The parse of a code typed by a person for this card and algorithm (codes::parse): exact length, the check
+/// required and verified unless no_check (the user said the code was shown without one), suggestions on a
+/// mismatch.
 Bytes parse_code(std::string_view typed, std::string_view card_id, crypto::AdminAlgorithm algorithm,
-                 const char* what);
+                 const char* what, bool no_check = false);
 
 }  // namespace cardctl::lifecycle

@@ -15,7 +15,7 @@ struct RespondResult;
 
 struct RespondRequest {
   std::string card_id;
-  std::string challenge;  // as the caller read it out (check optional)
+  std::string challenge;  // as the caller read it out, with its check unless no_check
   std::string operator_name;
   /// For a card that is not in the inventory (only when the policy allows unknown cards).
   std::optional<crypto::AdminAlgorithm> algorithm;
@@ -26,6 +26,7 @@ struct RespondRequest {
   /// recorded as undelivered and not counted). Without it, the response is only returned.
   std::function<void(const RespondResult&)> deliver;
   crypto::RandomSource random = crypto::system_random();
+  bool no_check = false;  // the challenge was shown without a check (--no-check): never inferred from its length
 };
 
 struct RespondResult {

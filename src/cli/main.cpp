@@ -8,6 +8,7 @@
 #include "cardctl/error.hpp"
 #include "context.hpp"
 #include "output.hpp"
+#include "process.hpp"
 #include "audit_cmd.hpp"
 #include "challenge.hpp"
 #include "init.hpp"
@@ -81,13 +82,20 @@ int run(int argc, char** argv, cli::Context& ctx) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything is opened or read: fds 0-2 open, umask 077, no core dumps (process.hpp).
+  try {
+    cli::harden_process();
+  } catch (const cardctl::Error& e) {
+    cli::report_error(std::cerr, e, false, false);
+    return static_cast<int>(cardctl::exit_code_for(e.kind()));
+  }
   // A file-size limit must surface as an I/O error (EFBIG) that leaves no partial write, not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
   cli::Context ctx = cli::Context::standard();
   int code = run(argc, argv, ctx);
   std::cout.flush();
-  if (!std::cout) {
-    std::cerr << "cardctl: error: writing the output failed\n";
+  if (!std::cout && code == 0) {  // a command that failed has reported its own error already
+    cli::report_error(std::cerr, "writing the output failed", "stdout is closed, or full (disk, pipe)", ctx.color);
     return static_cast<int>(cardctl::ExitCode::io);
   }
   return code;

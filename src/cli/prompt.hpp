@@ -28,7 +28,7 @@ struct SecretRequest {
   bool confirm = false;             // a new secret: asked twice on a terminal
 };
 
-/// The process's terminal and stdin, replaceable in tests.
+/// The process's terminal and stdin, replaceable in tests. The only reader of stdin (Prompter::read_stdin_line).
 struct PromptIo {
   std::function<bool()> stdin_is_terminal;
   /// One line of stdin without its line ending; nullopt at end of input.
@@ -55,6 +55,12 @@ class Prompter {
   /// With no_prompt: throws Error(usage) listing every request that no file, variable or stdin can satisfy,
   /// before the command touches the card.
   void require(const std::vector<const SecretRequest*>& requests, bool no_prompt) const;
+
+  /// stdin is read through here only, by secrets and by every other line a command takes from it (a challenge
+  /// code): one reader that never reads past the end of the line, so that what follows on the same pipe is
+  /// left for the next read. A line may be a secret: it is a SecureString, wiped when dropped.
+  std::optional<SecureString> read_stdin_line() const { return io_.read_stdin_line(); }
+  bool stdin_is_terminal() const { return io_.stdin_is_terminal(); }
 
   template <class S>
   S read_as(const SecretRequest& request, bool no_prompt,

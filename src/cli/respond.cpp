@@ -22,6 +22,9 @@ void setup_respond(CLI::App& app, Context& ctx) {
   sub->add_option("--challenge", options->challenge,
                   "The challenge code as read out (else asked for); spaces, dashes and case do not matter")
       ->type_name("CODE");
+  sub->add_flag("--no-check", options->no_check,
+                "The challenge was shown without a check (Windows' unblock screen); without this flag the 4-digit "
+                "check is required");
   sub->add_option("--algorithm", options->algorithm, "Admin-key algorithm, for a card not in the inventory")
       ->type_name("ALG");
   sub->add_option("--key-version", options->key_version, "Master key version, for a card not in the inventory")
@@ -50,10 +53,15 @@ void run_respond(RespondOptions& options, Context& ctx) {
   }
   req.key_version = options.key_version;
   req.challenge = options.challenge;
+  req.no_check = options.no_check;
   if (req.challenge.empty()) {
-    if (ctx.no_prompt && isatty(STDIN_FILENO)) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
-    if (isatty(STDIN_FILENO)) ctx.e() << "Challenge code for card " << options.card_id << ": " << std::flush;
-    if (!std::getline(std::cin, req.challenge)) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
+    // Through the prompter's reader, which stops at the end of the line: the answers may follow on the same pipe.
+    const bool terminal = ctx.prompter.stdin_is_terminal();
+    if (ctx.no_prompt && terminal) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
+    if (terminal) ctx.e() << "Challenge code for card " << options.card_id << ": " << std::flush;
+    auto line = ctx.prompter.read_stdin_line();
+    if (!line) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
+    req.challenge.assign(line->begin(), line->end());
   }
   std::map<std::string, SecureString> scripted;
   if (options.answers_file) {

@@ -13,6 +13,7 @@ struct RespondOptions {
   SiteOptions site;
   std::string card_id;
   std::string challenge;
+  bool no_check = false;  // --no-check: the challenge was shown without a check
   std::string algorithm;
   std::optional<std::uint32_t> key_version;
   std::optional<std::string> answers_file;  // "question-id: answer" lines, for scripts and tests

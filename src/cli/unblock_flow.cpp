@@ -14,6 +14,8 @@ void add_unblock_inputs(CLI::App& app, UnblockInputs& inputs) {
   app.add_option("--policy", inputs.policy_file, "Check the new PIN against this policy's template (with --template)")
       ->type_name("FILE");
   app.add_option("--template", inputs.template_name, "The card's template in --policy")->type_name("NAME");
+  app.add_flag("--no-check", inputs.no_check,
+               "The response code was shown without a check; without this flag its 4-digit check is required");
 }
 
 policy::PinRules pin_rules(const UnblockInputs& inputs) {
@@ -47,10 +49,11 @@ void finish_unblock(Context& ctx, piv::PivSession& session, const lifecycle::Pen
   try {  // everything typed is checked before anything is sent to the card
     auto rules = pin_rules(inputs);
     if (typed) {
-      response = lifecycle::parse_code(*typed, pending.card_id, pending.algorithm, "response");
+      response = lifecycle::parse_code(*typed, pending.card_id, pending.algorithm, "response", inputs.no_check);
     } else {
       SecureString r = ctx.prompter.read(inputs.response, ctx.no_prompt, [&](std::string_view l) { ctx.debug(l); });
-      response = lifecycle::parse_code(std::string_view(r.data(), r.size()), pending.card_id, pending.algorithm, "response");
+      response = lifecycle::parse_code(std::string_view(r.data(), r.size()), pending.card_id, pending.algorithm,
+                                       "response", inputs.no_check);
     }
     pin = ctx.secret<Pin>(inputs.new_pin);
     policy::check_new_pin(rules, pin);

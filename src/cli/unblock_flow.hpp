@@ -16,6 +16,7 @@ struct UnblockInputs {
   SecretRequest new_pin{"new PIN", "--pin-file", std::nullopt, "CARDCTL_NEW_PIN", true};
   std::string policy_file;    // optional: PIN rules from this policy's template
   std::string template_name;
+  bool no_check = false;  // --no-check: the response was shown without a check
 };
 
 void add_unblock_inputs(CLI::App& app, UnblockInputs& inputs);

@@ -96,17 +96,24 @@ std::vector<Suggestion> suggestions(std::string_view typed, std::string_view car
   return out;
 }
 
-Parsed parse(std::string_view input, std::string_view card_id, std::size_t n) {
+Parsed parse(std::string_view input, std::string_view card_id, std::size_t n, bool no_check) {
   std::string digits = normalise(input);
-  if (digits.size() != 2 * n && digits.size() != 2 * n + 4)
+  const std::size_t expected = no_check ? 2 * n : 2 * n + 4;
+  if (digits.size() != expected) {
+    std::string what = no_check ? " without a check (--no-check)" : " with the 4-digit check";
+    std::string hint = "read the code again, four digits at a time";
+    if (!no_check && digits.size() == 2 * n)
+      hint += ": a group may be missing; only a code shown without a check (Windows' unblock screen) is typed "
+              "without one, with --no-check";
+    if (no_check && digits.size() == 2 * n + 4) hint += "; a code with its check is typed without --no-check";
     throw Error(ErrorKind::usage,
                 "the code has " + std::to_string(digits.size()) + " hex digits; expected " +
-                    std::to_string(2 * n) + " (or " + std::to_string(2 * n + 4) + " with the check)",
-                "read the code again, four digits at a time");
+                    std::to_string(expected) + what,
+                hint);
+  }
   Parsed parsed;
   parsed.bytes = from_hex(std::string_view(digits).substr(0, 2 * n));
-  parsed.check_given = digits.size() == 2 * n + 4;
-  if (parsed.check_given && !matches(digits, card_id, n)) {
+  if (!no_check && !matches(digits, card_id, n)) {
     std::string hint;
     auto candidates = suggestions(digits, card_id, n);
     if (candidates.empty()) {

@@ -110,7 +110,7 @@ if command -v tmux >/dev/null; then
   challenge=$(screen | awk '/^Challenge:/ { $1 = ""; c = $0 } /^Check:/ { print c " " $2 }' | sed 's/^ *//')
   run "$CARDCTL" respond --card 30002 --challenge "$challenge" --answers-file "$ANSWERS" --json
   assert_exit 0
-  tmux -S "$sock" send-keys "$(jq -r '.response' <<<"$OUT")" Enter
+  tmux -S "$sock" send-keys "$(jq -r '.response + " " + .check' <<<"$OUT")" Enter
   for _ in $(seq 100); do screen | grep -q "new PIN" && break; sleep 0.1; done
   tmux -S "$sock" send-keys 482917 Enter
   for _ in $(seq 100); do screen | grep -q "Repeat new PIN" && break; sleep 0.1; done
@@ -213,20 +213,73 @@ card=$CARDS/scripted.sim
 block_pin "$card"
 run "$CARDCTL" challenge --reader "sim:$card" --detach --json
 challenge=$(code_of "$OUT")
-run "$CARDCTL" respond --card 30001 --challenge "${challenge% *}" --answers-file "$ANSWERS" --json   # no check: Windows style
+run "$CARDCTL" respond --card 30001 --challenge "${challenge% *}" --answers-file "$ANSWERS" --json   # without check:
+assert_exit 2                                                                                           # only with
+assert_stderr_contains "expected 36 with the 4-digit check"                                             # --no-check
+run "$CARDCTL" respond --card 30001 --no-check --challenge "${challenge% *}" --answers-file "$ANSWERS" --json
 assert_exit 0
-response=$(jq -r '.response' <<<"$OUT")   # and the response without its check too
+response=$(jq -r '.response' <<<"$OUT")   # and the response without its check too (Windows' unblock screen)
+run "$CARDCTL" unblock --reader "sim:$card" --response "$response" --pin-file "$PIN"
+assert_exit 2
+assert_stderr_contains "expected 36 with the 4-digit check"
 TRIVIAL=$(secret_file trivial 123456)
-run "$CARDCTL" unblock --reader "sim:$card" --response "$response" --pin-file "$TRIVIAL"
+run "$CARDCTL" unblock --reader "sim:$card" --no-check --response "$response" --pin-file "$TRIVIAL"
 assert_exit 2
 assert_stderr_contains "too easy to guess"
-run "$CARDCTL" unblock --reader "sim:$card" --response "$response" --pin-file "$PIN" --verbose
+run "$CARDCTL" unblock --reader "sim:$card" --no-check --response "$response" --pin-file "$PIN" --verbose
 assert_exit 0
 assert_stderr_matches "^cardctl: apdu > 00 2C 02 80 08 \*\* \*\* \*\*"
 assert_stderr_not_contains "482917"
 assert_stderr_not_contains "34 38 32 39 31 37"
 [[ $(pin_left "$card") == 3 ]]
 _check $? "the unblock after a refused PIN did not work"
+
+# --- a code that lost a group of four is refused with the expected length: never taken for a code without its
+# check (TDES 20 -> 16 digits, AES 36 -> 32). respond counts nothing; unblock leaves the challenge on the card.
+drop_group() { awk '{ $2 = ""; print }' <<<"$1"; }   # "AAAA BBBB CCCC DDDD 1234" -> "AAAA  CCCC DDDD 1234"
+for spec in legacy:30006:20 staff:30007:36; do
+  IFS=: read -r template id digits <<<"$spec"
+  card=$(new_card "dropped-$template.sim" --serial "$id")
+  issue "$card" "$template" "holder-dropped-$template"
+  block_pin "$card"
+  run "$CARDCTL" challenge --reader "sim:$card" --detach --json
+  assert_exit 0
+  challenge=$(code_of "$OUT")
+  run "$CARDCTL" respond --card "$id" --challenge "$(drop_group "$challenge")" --answers-file "$ANSWERS" --json
+  assert_exit 2
+  assert_stdout_empty
+  assert_stderr_contains "has $((digits - 4)) hex digits; expected $digits with the 4-digit check"
+  assert_stderr_contains "--no-check"
+  run "$CARDCTL" respond --card "$id" --challenge "$challenge" --answers-file "$ANSWERS" --json
+  assert_exit 0
+  assert_json '.unblocks_left_in_period' 2   # the first of 3: the refused code was not counted
+  response=$(jq -r '.response + " " + .check' <<<"$OUT")
+  run "$CARDCTL" unblock --reader "sim:$card" --response "$(drop_group "$response")" --pin-file "$PIN"
+  assert_exit 2
+  assert_stderr_contains "has $((digits - 4)) hex digits; expected $digits with the 4-digit check"
+  run "$CARDCTL" unblock --reader "sim:$card" --response "$response" --pin-file "$PIN"   # same challenge, still there
+  assert_exit 0
+  [[ $(pin_left "$card") == 3 ]]
+  _check $? "the $template card was not unblocked after a refused code with a group missing"
+done
+
+# --- the challenge and the caller's answers on one pipe: every line of stdin goes through one reader that stops at
+# the end of its line, so the answers after the challenge are not swallowed by a buffer. The holder enrolled the
+# same answer to every question, since the questions asked are picked at random.
+card=$(new_card one-pipe.sim --serial 30008)
+run_with_stdin $'same answer\nsame answer\nsame answer' "$CARDCTL" issue --reader "sim:$card" --template legacy \
+  --holder holder-one-pipe --name "Holder one-pipe" --answer first-school --answer first-street --answer first-concert --json
+assert_exit 0
+block_pin "$card"
+run "$CARDCTL" challenge --reader "sim:$card" --detach --json
+challenge=$(code_of "$OUT")
+run_with_stdin "$challenge"$'\nsame answer\nsame answer' "$CARDCTL" respond --card 30008 --json
+assert_exit 0
+assert_json '.card_id' 30008
+run "$CARDCTL" unblock --reader "sim:$card" --response "$(jq -r '.response + " " + .check' <<<"$OUT")" --pin-file "$PIN"
+assert_exit 0
+[[ $(pin_left "$card") == 3 ]]
+_check $? "the response from the one-pipe respond did not unblock the card"
 
 # --- key rotation: new cards get the new version, older cards keep working -----------------------------------
 run "$CARDCTL" init --rotate --json

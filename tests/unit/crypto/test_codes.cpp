@@ -10,9 +10,10 @@ namespace {
 const std::string kCard = "fbcb57e74f24527ec9e1033b2f883714";  // admin-key.toml case 1
 const Bytes kChallenge = from_hex("C2580945CEC5638C");           // check 1769
 
-Error parse_error(const std::string& typed, const std::string& card = kCard) {
+Error parse_error(const std::string& typed, const std::string& card = kCard, std::size_t n = 8,
+                  bool no_check = false) {
   try {
-    codes::parse(typed, card, 8);
+    codes::parse(typed, card, n, no_check);
   } catch (const Error& e) {
     return e;
   }
@@ -28,25 +29,32 @@ TEST_CASE("format groups upper-case hex by four and adds the check") {
   CHECK(f.display() == "C258 0945 CEC5 638C  check 1769");
 }
 
-TEST_CASE("forgiving input: case, spaces, dashes, check optional") {
-  CHECK(codes::parse("c258-0945-cec5-638c", kCard, 8).bytes == kChallenge);
-  auto p = codes::parse("C2580945 CEC5638C 1769", kCard, 8);
-  CHECK(p.bytes == kChallenge);
-  CHECK(p.check_given);
-  CHECK_FALSE(codes::parse("C2580945CEC5638C", kCard, 8).check_given);  // Windows unblock screen form
+TEST_CASE("forgiving input: case, spaces, dashes; no check only when asked") {
+  CHECK(codes::parse("c258-0945-cec5-638c-1769", kCard, 8).bytes == kChallenge);
+  CHECK(codes::parse("C2580945 CEC5638C 1769", kCard, 8).bytes == kChallenge);
+  CHECK(codes::parse("C2580945CEC5638C", kCard, 8, true).bytes == kChallenge);  // Windows unblock screen form
 }
 
-TEST_CASE("wrong length names the expected length") {
-  auto e = parse_error("C258 0945 CEC5 638");
+TEST_CASE("wrong length names the expected length, with the check") {
+  auto e = parse_error("C258 0945 CEC5 638 1769");
   CHECK(e.kind() == ErrorKind::usage);
-  CHECK(std::string(e.what()).find("expected 16") != std::string::npos);
-  auto aes = Error(ErrorKind::internal, "");
-  try {
-    codes::parse("C258 0945 CEC5 638C", kCard, 16);
-  } catch (const Error& x) {
-    aes = x;
-  }
-  CHECK(std::string(aes.what()).find("expected 32") != std::string::npos);
+  CHECK(std::string(e.what()).find("expected 20") != std::string::npos);
+  auto aes = parse_error("C258 0945 CEC5 638C 1769", kCard, 16);
+  CHECK(std::string(aes.what()).find("expected 36") != std::string::npos);
+  auto bare = parse_error("C258 0945 CEC5 638C 1769", kCard, 8, true);  // --no-check, yet a check given
+  CHECK(std::string(bare.what()).find("expected 16") != std::string::npos);
+}
+
+TEST_CASE("a code with a group dropped is not taken for a code without its check") {
+  // TDES: 16 hex digits + check = 20; one group of four lost leaves 16, the length of a check-less code.
+  auto tdes = parse_error("C258 CEC5 638C 1769");
+  CHECK(tdes.kind() == ErrorKind::usage);
+  CHECK(std::string(tdes.what()).find("has 16 hex digits; expected 20") != std::string::npos);
+  CHECK(tdes.hint().find("--no-check") != std::string::npos);
+  // AES: 32 + 4 = 36; a dropped group leaves 32.
+  const std::string aes_code = codes::format(kCard, from_hex("00112233445566778899AABBCCDDEEFF")).display();
+  auto aes = parse_error("0011 2233 4455 6677 8899 AABB CCDD " + aes_code.substr(aes_code.size() - 4), kCard, 16);
+  CHECK(std::string(aes.what()).find("has 32 hex digits; expected 36") != std::string::npos);
 }
 
 TEST_CASE("a single mistyped digit is caught and the fix suggested") {
