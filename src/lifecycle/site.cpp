@@ -42,7 +42,8 @@ Site Site::init(const SitePaths& paths, const Passphrase& passphrase, const Init
   if (options.force)
     for (const auto& f : made) ::unlink(f.c_str());
   try {
-    store::KeystoreOptions ko{options.force, options.scrypt, options.import_master, options.import_version.value_or(1)};
+    store::KeystoreOptions ko{options.force, options.scrypt, options.import_master ? &*options.import_master : nullptr,
+                              options.import_version.value_or(1)};
     auto ks = store::Keystore::create(paths.keystore(), passphrase, ko);
     files::write_atomic(paths.policy(), files::read(options.policy_file), 0600);
     Site site(paths, std::move(ks), store::Inventory::open(paths.inventory()), std::move(pol));
