@@ -98,6 +98,8 @@ apdu::Response Channel::transmit(const apdu::Command& cmd) {
   }
 
   // 61xx: xx more bytes (00 = 256 or more) to fetch with GET RESPONSE, until the final status word.
+  // apdu::Response::data is plain Bytes (commands carry the secrets; a response rarely does), so the parts of a
+  // secret response are still wiped here by hand; the collected whole is self-wiping.
   SecureBytes data(r.data.begin(), r.data.end());  // wiped on every reallocation: it may hold a key
   if (cmd.secret_response) secure_wipe(r.data.data(), r.data.size());
   for (std::size_t rounds = 0; (r.sw & 0xFF00) == apdu::sw::bytes_remaining; ++rounds) {
