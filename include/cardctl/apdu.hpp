@@ -63,7 +63,9 @@ struct Command {
   std::uint8_t ins = 0;
   std::uint8_t p1 = 0;
   std::uint8_t p2 = 0;
-  Bytes data;
+  /// Self-wiping: the data field may be a PIN, PUK or key (SP 800-73-4 Part 2 §3.2), and every copy of a
+  /// command (chained blocks, re-sends, the encoded APDU) is wiped when freed, whatever the way out.
+  SecureBytes data;
   /// Expected response length; nullopt = no Le (case 1/3). 256 (short) / 65536 (extended) = "all" (Le 00).
   std::optional<std::size_t> le;
   /// The data field holds a secret (PIN, PUK, key): masked in the trace.
@@ -80,8 +82,8 @@ struct Response {
   std::uint8_t sw2() const { return static_cast<std::uint8_t>(sw & 0xFF); }
 };
 
-/// Encodes cmd; extended length when requested or when data > 255 bytes or le > 256.
-Bytes encode(const Command& cmd, bool extended = false);
+/// Encodes cmd; extended length when requested or when data > 255 bytes or le > 256. Self-wiping, as the data.
+SecureBytes encode(const Command& cmd, bool extended = false);
 
 /// Parses a C-APDU (cases 1, 2, 3, 4, short and extended). A 5-byte APDU is case 2 (Le = P3, 00 = 256).
 /// Throws Error(wrong_data) on a malformed APDU; the reference card answers 6700 then.

@@ -45,6 +45,8 @@ std::string to_hex(ByteView data);
 std::string to_hex_upper(ByteView data);
 /// Parses hex; spaces, tabs, ':' and '-' are ignored. Throws Error(usage) on a bad digit or odd length.
 Bytes from_hex(std::string_view text);
+/// from_hex for a secret (an imported key): the result, and every buffer on the way, wipes itself.
+SecureBytes secure_from_hex(std::string_view text);
 
 inline ByteView view(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};

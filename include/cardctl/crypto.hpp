@@ -33,8 +33,9 @@ std::optional<AdminAlgorithm> admin_algorithm_from_name(std::string_view name);
 std::optional<AdminAlgorithm> admin_algorithm_from_piv_id(std::uint8_t id);
 
 /// One block of TDES-EDE3-ECB or AES-ECB, no padding. key and block lengths must match the algorithm.
+/// The decrypted block is self-wiping (it may be a witness, SP 800-73-4 Part 2 Appendix A.1).
 Bytes encrypt_block(AdminAlgorithm a, ByteView key, ByteView block);
-Bytes decrypt_block(AdminAlgorithm a, ByteView key, ByteView block);
+SecureBytes decrypt_block(AdminAlgorithm a, ByteView key, ByteView block);
 
 /// AES-CMAC; key of 16, 24 or 32 bytes.
 Bytes cmac_aes(ByteView key, ByteView message);

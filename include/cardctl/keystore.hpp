@@ -22,8 +22,9 @@ struct FixedKey {
 struct KeystoreOptions {
   bool overwrite = false;
   crypto::ScryptParams scrypt{};  // strong by default (N = 2^15, r = 8, p = 1); tests use N = 1024, the least allowed
-  /// Start from this master key (migration from another system) instead of a random one.
-  std::optional<Bytes> initial_master;
+  /// Start from this master key (migration from another system) instead of a random one. Not owned: it must
+  /// outlive create(), which keeps its own (self-wiping) copy; the caller's MasterKey wipes itself.
+  const MasterKey* initial_master = nullptr;
   std::uint32_t initial_version = 1;
 };
 

@@ -27,7 +27,7 @@ std::string default_site_dir();
 struct InitOptions {
   std::string policy_file;                 // validated, then copied into the site
   bool force = false;                      // replace an existing installation
-  std::optional<Bytes> import_master;      // migrate a master key from another system
+  std::optional<MasterKey> import_master;  // migrate a master key from another system (self-wiping)
   std::optional<std::uint32_t> import_version;
   crypto::ScryptParams scrypt{};
   std::string operator_name;

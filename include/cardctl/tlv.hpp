@@ -23,6 +23,11 @@ Bytes encode_length(std::size_t length);
 Bytes encode(std::uint32_t tag, ByteView value);
 /// Appends tag || length || value to out.
 void append(Bytes& out, std::uint32_t tag, ByteView value);
+/// encode into a self-wiping buffer, for a value that is or will wrap a secret (a decrypted 9B witness in
+/// GENERAL AUTHENTICATE, SP 800-73-4 Part 2 §3.2.4; a key) and for command data fields, which are SecureBytes.
+SecureBytes encode_secure(std::uint32_t tag, ByteView value);
+/// append into a self-wiping buffer: growing it wipes the block it leaves.
+void append(SecureBytes& out, std::uint32_t tag, ByteView value);
 
 /// Parses a sequence of TLVs that must fill data exactly.
 std::vector<Item> parse(ByteView data);

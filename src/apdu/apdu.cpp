@@ -23,11 +23,11 @@ std::size_t extended_ne(std::uint8_t hi, std::uint8_t lo) {
 }
 }  // namespace
 
-Bytes encode(const Command& cmd, bool extended) {
+SecureBytes encode(const Command& cmd, bool extended) {
   const std::size_t nc = cmd.data.size();
   if (nc > kExtendedMaxNc) throw Error(ErrorKind::usage, "command data too long for one APDU");
   const bool ext = extended || nc > kShortMaxNc || (cmd.le && *cmd.le > kShortMaxNe);
-  Bytes out{cmd.cla, cmd.ins, cmd.p1, cmd.p2};
+  SecureBytes out{cmd.cla, cmd.ins, cmd.p1, cmd.p2};
   out.reserve(kHeader + 3 + nc + 3);
   if (!ext) {
     if (nc > 0) {

@@ -8,10 +8,28 @@ namespace cardctl::tlv {
 namespace {
 [[noreturn]] void malformed(const char* why) { throw Error(ErrorKind::protocol, std::string("malformed TLV: ") + why); }
 
-void append_tag(Bytes& out, std::uint32_t tag) {
+template <class Out>
+void append_tag(Out& out, std::uint32_t tag) {
   if (tag > 0xFFFF) out.push_back(static_cast<std::uint8_t>(tag >> 16));
   if (tag > 0xFF) out.push_back(static_cast<std::uint8_t>(tag >> 8));
   out.push_back(static_cast<std::uint8_t>(tag));
+}
+
+// Out is Bytes or SecureBytes: a SecureBytes wipes every block it leaves when it grows.
+template <class Out>
+void append_to(Out& out, std::uint32_t tag, ByteView value) {
+  const Bytes len = encode_length(value.size());  // a length, never secret
+  append_tag(out, tag);
+  out.insert(out.end(), len.begin(), len.end());
+  out.insert(out.end(), value.begin(), value.end());
+}
+
+template <class Out>
+Out encode_as(std::uint32_t tag, ByteView value) {
+  Out out;
+  out.reserve(3 + 3 + value.size());  // tag and length of at most 3 bytes each: written without reallocating
+  append_to(out, tag, value);
+  return out;
 }
 }  // namespace
 
@@ -22,18 +40,11 @@ Bytes encode_length(std::size_t length) {
   throw Error(ErrorKind::usage, "TLV value too long");
 }
 
-void append(Bytes& out, std::uint32_t tag, ByteView value) {
-  append_tag(out, tag);
-  auto len = encode_length(value.size());
-  out.insert(out.end(), len.begin(), len.end());
-  out.insert(out.end(), value.begin(), value.end());
-}
+void append(Bytes& out, std::uint32_t tag, ByteView value) { append_to(out, tag, value); }
+void append(SecureBytes& out, std::uint32_t tag, ByteView value) { append_to(out, tag, value); }
 
-Bytes encode(std::uint32_t tag, ByteView value) {
-  Bytes out;
-  append(out, tag, value);
-  return out;
-}
+Bytes encode(std::uint32_t tag, ByteView value) { return encode_as<Bytes>(tag, value); }
+SecureBytes encode_secure(std::uint32_t tag, ByteView value) { return encode_as<SecureBytes>(tag, value); }
 
 // ISO 7816-4 §5.2.2.1 (BER-TLV tag field): low 5 bits all set -> more tag bytes follow, each with bit 8 set
 // while more follow. PIV uses at most 3-byte tags.

@@ -31,8 +31,12 @@ int nibble(char c) {
 std::string to_hex(ByteView data) { return hex(data, "0123456789abcdef"); }
 std::string to_hex_upper(ByteView data) { return hex(data, "0123456789ABCDEF"); }
 
-Bytes from_hex(std::string_view text) {
-  Bytes out;
+namespace {
+// Out is Bytes or SecureBytes: a secret read as hex never passes through a buffer that is freed unwiped.
+template <class Out>
+Out parse_hex(std::string_view text) {
+  Out out;
+  out.reserve(text.size() / 2);
   int high = -1;
   for (char c : text) {
     if (c == ' ' || c == '\t' || c == ':' || c == '-' || c == '\n' || c == '\r') continue;
@@ -48,5 +52,9 @@ Bytes from_hex(std::string_view text) {
   if (high >= 0) throw Error(ErrorKind::usage, "odd number of hex digits");
   return out;
 }
+}  // namespace
+
+Bytes from_hex(std::string_view text) { return parse_hex<Bytes>(text); }
+SecureBytes secure_from_hex(std::string_view text) { return parse_hex<SecureBytes>(text); }
 
 }  // namespace cardctl

@@ -38,10 +38,11 @@ void setup_init(CLI::App& app, Context& ctx) {
 
 void run_init(InitOptions& options, Context& ctx) {
   auto paths = options.site.paths();
-  std::optional<Bytes> imported;
+  // A MasterKey from the file to the keystore: every buffer it passes through wipes itself, on every way out.
+  std::optional<MasterKey> imported;
   if (options.import_master_file) {
-    SecureBytes text = files::read_secret(*options.import_master_file);
-    imported = from_hex(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
+    const SecureBytes text = files::read_secret(*options.import_master_file);
+    imported.emplace(secure_from_hex(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
     if (imported->size() != 32)
       throw Error(ErrorKind::usage, *options.import_master_file + " must hold a 32-byte master key as 64 hex digits");
   }
@@ -50,7 +51,7 @@ void run_init(InitOptions& options, Context& ctx) {
   if (options.rotate || (imported && files::exists(paths.keystore()) && !options.force)) {
     options.site.passphrase.confirm = false;
     auto site = open_site(options.site, ctx);
-    version = imported ? site.keystore.import_master(*imported, options.key_version, true) : site.keystore.rotate();
+    version = imported ? site.keystore.import_master(imported->bytes(), options.key_version, true) : site.keystore.rotate();
     site.keystore.save();
     action = imported ? "master key imported" : "master key rotated";
     site.audit({"", options.site.op(), imported ? "import-master" : "rotate", "", "", "ok", "",
@@ -66,7 +67,7 @@ void run_init(InitOptions& options, Context& ctx) {
     lifecycle::InitOptions io;
     io.policy_file = options.policy_file;
     io.force = options.force;
-    io.import_master = imported;
+    io.import_master = std::move(imported);
     io.import_version = options.key_version;
     if (options.scrypt_n) io.scrypt.n = *options.scrypt_n;
     io.operator_name = options.site.op();
@@ -77,7 +78,6 @@ void run_init(InitOptions& options, Context& ctx) {
       ctx.note("the installation it replaced is kept in " + site.previous_installation +
                " (its keys unblock the cards issued under it; delete it when you no longer need them)");
   }
-  if (imported) secure_wipe(imported->data(), imported->size());
   if (ctx.json) {
     ctx.o() << Json::object().set("home", paths.dir).set("result", action).set("key_version", version).dump() << '\n';
   } else {

@@ -29,7 +29,9 @@ const char* ecb_cipher_name(AdminAlgorithm a) {
   return "";
 }
 
-Bytes one_block(AdminAlgorithm a, ByteView key, ByteView block, bool encrypt) {
+// The output buffer is SecureBytes: a decrypted block (a 9B witness in mutual authentication) never sits in a
+// buffer that is freed unwiped.
+SecureBytes one_block(AdminAlgorithm a, ByteView key, ByteView block, bool encrypt) {
   const auto& i = info(a);
   if (key.size() != i.key_length)
     throw Error(ErrorKind::usage, std::string(i.display) + " key must be " + std::to_string(i.key_length) +
@@ -44,7 +46,7 @@ Bytes one_block(AdminAlgorithm a, ByteView key, ByteView block, bool encrypt) {
   if (!ctx || EVP_CipherInit_ex2(ctx.get(), cipher.get(), key.data(), nullptr, encrypt ? 1 : 0, nullptr) != 1)
     fail("initialising block cipher");
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
-  Bytes out(block.size() + 32);
+  SecureBytes out(block.size() + 32);
   int len = 0, fin = 0;
   if (EVP_CipherUpdate(ctx.get(), out.data(), &len, block.data(), static_cast<int>(block.size())) != 1 ||
       EVP_CipherFinal_ex(ctx.get(), out.data() + len, &fin) != 1)
@@ -78,7 +80,10 @@ std::optional<AdminAlgorithm> admin_algorithm_from_piv_id(std::uint8_t id) {
   return std::nullopt;
 }
 
-Bytes encrypt_block(AdminAlgorithm a, ByteView key, ByteView block) { return one_block(a, key, block, true); }
-Bytes decrypt_block(AdminAlgorithm a, ByteView key, ByteView block) { return one_block(a, key, block, false); }
+Bytes encrypt_block(AdminAlgorithm a, ByteView key, ByteView block) {
+  const SecureBytes out = one_block(a, key, block, true);
+  return Bytes(out.begin(), out.end());  // a cryptogram, sent in the clear
+}
+SecureBytes decrypt_block(AdminAlgorithm a, ByteView key, ByteView block) { return one_block(a, key, block, false); }
 
 }  // namespace cardctl::crypto

@@ -85,7 +85,8 @@ Site Site::init(const SitePaths& given, const Passphrase& passphrase, const Init
                 "check that " + parent + " is writable and not full");
   SitePaths building{buf.data()};
   try {
-    store::KeystoreOptions ko{false, options.scrypt, options.import_master, options.import_version.value_or(1)};
+    store::KeystoreOptions ko{false, options.scrypt, options.import_master ? &*options.import_master : nullptr,
+                              options.import_version.value_or(1)};
     auto ks = store::Keystore::create(building.keystore(), passphrase, ko);
     files::write_atomic(building.policy(), files::read(options.policy_file), 0600);
     auto inventory = store::Inventory::open(building.inventory(), inventory_options(ks, true));

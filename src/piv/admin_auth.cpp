@@ -10,7 +10,7 @@ namespace cardctl::piv {
 Bytes PivSession::general_authenticate(std::uint8_t algorithm, std::uint8_t key_ref, ByteView template_value,
                                        const std::string& what, bool secret) {
   apdu::Command c{0x00, apdu::ins::general_authenticate, algorithm, key_ref,
-                  tlv::encode(tag::dynamic_auth, template_value), 256};
+                  tlv::encode_secure(tag::dynamic_auth, template_value), 256};
   c.secret_response = secret;
   auto r = channel_.transmit(c);
   apdu::check(r, what);
@@ -45,7 +45,7 @@ void PivSession::finish_external_auth(crypto::AdminAlgorithm a, ByteView respons
     throw Error(ErrorKind::usage, "a " + std::string(info.display) + " response is " +
                                       std::to_string(info.block_length * 2) + " hex digits");
   apdu::Command c{0x00, apdu::ins::general_authenticate, info.piv_id, keyref::management,
-                  tlv::encode(tag::dynamic_auth, tlv::encode(tag::response, response)), std::nullopt};
+                  tlv::encode_secure(tag::dynamic_auth, tlv::encode_secure(tag::response, response)), std::nullopt};
   auto r = channel_.transmit(c);
   if (r.sw == apdu::sw::security_status)
     throw Error(ErrorKind::auth_failed, "wrong response: the card did not accept it",
@@ -65,21 +65,21 @@ void PivSession::authenticate(const AdminKey& key, crypto::AdminAlgorithm a) {
     throw Error(ErrorKind::usage, std::string("a ") + info.display + " admin key is " +
                                       std::to_string(info.key_length) + " bytes");
   const std::string what = "authenticating with the admin key";
+  // Mutual authentication (SP 800-73-4 Part 2 §3.2.4, Appendix A.1): the card sends a witness encrypted under
+  // the key; we return it decrypted together with our challenge, and the card proves the key by encrypting it.
+  // Every buffer that holds the witness or the challenge is SecureBytes, so all are wiped on every way out.
   Bytes reply = general_authenticate(info.piv_id, keyref::management, tlv::encode(tag::witness, {}), what);
   ByteView witness = tlv::expect(tlv::expect(reply, tag::dynamic_auth), tag::witness);
   if (witness.size() != info.block_length) throw Error(ErrorKind::protocol, what + ": bad witness length");
-  Bytes challenge = crypto::random_bytes(info.block_length);
-  apdu::Response r;
-  {
-    SecureBytes decrypted = to_secure(crypto::decrypt_block(a, key.bytes(), witness));
-    Bytes body = tlv::encode(tag::witness, decrypted);
-    tlv::append(body, tag::challenge, challenge);
-    apdu::Command c{0x00, apdu::ins::general_authenticate, info.piv_id, keyref::management,
-                    tlv::encode(tag::dynamic_auth, body), 256};
-    secure_wipe(body.data(), body.size());
-    c.secret_response = true;
-    r = detail::transmit_secret(channel_, std::move(c));
-  }
+  SecureBytes challenge(info.block_length);
+  crypto::random_bytes(challenge);
+  const SecureBytes decrypted = crypto::decrypt_block(a, key.bytes(), witness);
+  SecureBytes body = tlv::encode_secure(tag::witness, decrypted);
+  tlv::append(body, tag::challenge, challenge);
+  apdu::Command c{0x00, apdu::ins::general_authenticate, info.piv_id, keyref::management,
+                  tlv::encode_secure(tag::dynamic_auth, body), 256};
+  c.secret_response = true;
+  const apdu::Response r = detail::transmit_secret(channel_, std::move(c));
   if (r.sw == apdu::sw::security_status)
     throw Error(ErrorKind::auth_failed, what + ": wrong admin key for this card").with_sw(r.sw);
   apdu::check(r, what);

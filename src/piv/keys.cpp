@@ -95,7 +95,7 @@ Bytes PivSession::generate_key(std::uint8_t slot, crypto::KeyAlgorithm a, PinPol
   if (touch != TouchPolicy::default_policy)
     tlv::append(body, tag::touch_policy, Bytes{static_cast<std::uint8_t>(touch)});
   Bytes reply = channel_.transmit_ok(
-      {0x00, apdu::ins::generate_key, 0x00, slot, tlv::encode(tag::gen_template, body), 256},
+      {0x00, apdu::ins::generate_key, 0x00, slot, tlv::encode_secure(tag::gen_template, body), 256},
       std::string("generating a ") + crypto::name(a) + " key in slot " + to_hex(Bytes{slot}));
   return spki_from_tlvs(a, tlv::expect(reply, tag::public_key));
 }

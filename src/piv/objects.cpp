@@ -32,7 +32,7 @@ std::string object_name(std::uint32_t id) {
 
 std::optional<Bytes> PivSession::get_object(std::uint32_t id) {
   auto r = channel_.transmit(
-      {0x00, apdu::ins::get_data, 0x3F, 0xFF, tlv::encode(tag::object_id, object_id_bytes(id)), 256});
+      {0x00, apdu::ins::get_data, 0x3F, 0xFF, tlv::encode_secure(tag::object_id, object_id_bytes(id)), 256});
   if (r.sw == apdu::sw::not_found) return std::nullopt;
   apdu::check(r, "reading " + object_name(id));
   std::uint32_t outer = id == object::discovery ? object::discovery : tag::data;
@@ -41,9 +41,9 @@ std::optional<Bytes> PivSession::get_object(std::uint32_t id) {
 }
 
 void PivSession::put_object(std::uint32_t id, ByteView value) {
-  Bytes data = tlv::encode(tag::object_id, object_id_bytes(id));
+  SecureBytes data = tlv::encode_secure(tag::object_id, object_id_bytes(id));  // command data is SecureBytes
   tlv::append(data, tag::data, value);
-  channel_.transmit_ok({0x00, apdu::ins::put_data, 0x3F, 0xFF, data, std::nullopt}, "writing " + object_name(id));
+  channel_.transmit_ok({0x00, apdu::ins::put_data, 0x3F, 0xFF, std::move(data), std::nullopt}, "writing " + object_name(id));
 }
 
 void PivSession::delete_object(std::uint32_t id) { put_object(id, {}); }

@@ -1,12 +1,13 @@
-// Secret-carrying commands: one place that marks them for the trace and wipes their data (STYLE.md 10).
+// Secret-carrying commands: one place that marks them for the trace (STYLE.md 10). Their data is SecureBytes
+// (apdu::Command::data), which wipes itself: nothing is wiped by hand here.
 #include "secret_command.hpp"
 
 namespace cardctl::piv::detail {
 
-Bytes secret_buffer(std::initializer_list<ByteView> parts) {
+SecureBytes secret_buffer(std::initializer_list<ByteView> parts) {
   std::size_t total = 0;
   for (auto p : parts) total += p.size();
-  Bytes out;
+  SecureBytes out;
   out.reserve(total);
   for (auto p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
@@ -14,10 +15,6 @@ Bytes secret_buffer(std::initializer_list<ByteView> parts) {
 
 apdu::Response transmit_secret(Channel& channel, apdu::Command command) {
   command.secret_data = true;
-  struct Wipe {
-    Bytes& data;
-    ~Wipe() { secure_wipe(data.data(), data.size()); }
-  } wipe{command.data};
   return channel.transmit(command);
 }
 

@@ -1,5 +1,6 @@
 // Commands whose data field is a PIN, PUK or key (SP 800-73-4 Part 2 §3.2.1-§3.2.3; YubiKey SET MANAGEMENT
-// KEY): masked in the trace and wiped on every way out, transport errors included. Internal to cardctl_piv.
+// KEY): masked in the trace. Wiping is structural: apdu::Command::data is SecureBytes, so the command, its
+// encoded APDU and every chained block are wiped when freed, transport errors included. Internal to cardctl_piv.
 #pragma once
 
 #include <initializer_list>
@@ -10,10 +11,10 @@
 
 namespace cardctl::piv::detail {
 
-/// The parts joined in one buffer reserved up front, so that no reallocation frees an unwiped copy.
-Bytes secret_buffer(std::initializer_list<ByteView> parts);
+/// The parts joined in one self-wiping buffer, reserved up front so it is written without reallocating.
+SecureBytes secret_buffer(std::initializer_list<ByteView> parts);
 
-/// Sends command with secret_data set; its data is wiped afterwards, whether the card answered or not.
+/// Sends command with secret_data set, so the trace masks its data field.
 apdu::Response transmit_secret(Channel& channel, apdu::Command command);
 
 }  // namespace cardctl::piv::detail

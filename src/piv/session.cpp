@@ -75,7 +75,7 @@ void PivSession::close(transport::Disposition disposition) {
 }
 
 void PivSession::select() {
-  apdu::Command c{0x00, apdu::ins::select, 0x04, 0x00, Bytes(kPivAid.begin(), kPivAid.begin() + 5), 256};
+  apdu::Command c{0x00, apdu::ins::select, 0x04, 0x00, SecureBytes(kPivAid.begin(), kPivAid.begin() + 5), 256};
   auto r = channel_.transmit(c);
   if (r.sw == apdu::sw::not_found || r.sw == apdu::sw::ins_not_supported)
     throw Error(ErrorKind::not_found, "the card in " + channel_.connection().reader() + " has no PIV application",

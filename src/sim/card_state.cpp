@@ -177,7 +177,7 @@ CardState CardState::from_toml(std::string_view text, const std::string& source)
                         : pending == "witness" ? Pending::witness
                                                : Pending::none;
     s.session.pending_value = to_secure(from_hex(sess["pending_value"].value_or("")));
-    s.session.chain = from_hex(sess["chain"].value_or(""));
+    s.session.chain = secure_from_hex(sess["chain"].value_or(""));
     s.session.chain_ins = static_cast<std::uint8_t>(sess["chain_ins"].value_or(0));
     s.session.response = from_hex(sess["response"].value_or(""));
     s.vanished = root["fault"]["vanished"].value_or(false);

@@ -39,7 +39,7 @@ struct Session {
   bool admin_authenticated = false;
   Pending pending = Pending::none;
   SecureBytes pending_value;  // the challenge C, or the witness plaintext R
-  Bytes chain;                // CLA 10 command chaining buffer
+  SecureBytes chain;          // CLA 10 command chaining buffer (may hold a key being imported)
   std::uint8_t chain_ins = 0;
   Bytes response;             // data still to be fetched with GET RESPONSE
 };

@@ -74,8 +74,8 @@ Keystore Keystore::create(const std::string& path, const Passphrase& passphrase,
   ks.salt_ = crypto::random_bytes(kf::kSaltLength);
   ks.file_key_ = file_key(passphrase, ks.salt_, ks.scrypt_);
   ks.current_ = options.initial_master ? options.initial_version : 1;
-  ks.masters_.emplace(ks.current_, MasterKey(to_secure(options.initial_master ? *options.initial_master
-                                                                              : crypto::random_bytes(kKeyLength))));
+  ks.masters_.emplace(ks.current_, options.initial_master ? options.initial_master->clone()
+                                                          : MasterKey(to_secure(crypto::random_bytes(kKeyLength))));
   ks.escrow_ = to_secure(crypto::random_bytes(kKeyLength));
   ks.audit_ = to_secure(crypto::random_bytes(kKeyLength));
   ks.installation_id_ = to_hex(crypto::random_bytes(kInstallationIdLength));

@@ -50,22 +50,8 @@ std::string response_line(const apdu::Response& r, bool secret) {
   return "< " + joined(secret ? masked(r.data.size()) : spaced_hex(r.data), spaced_hex(sw));
 }
 
-// Command copies that carry a PIN, PUK or key are wiped on every way out, exceptions included.
-class WipeOnExit {
- public:
-  WipeOnExit(Bytes& bytes, bool active) : bytes_(&bytes), active_(active) {}
-  WipeOnExit(const WipeOnExit&) = delete;
-  WipeOnExit& operator=(const WipeOnExit&) = delete;
-  ~WipeOnExit() {
-    if (active_) secure_wipe(bytes_->data(), bytes_->size());
-  }
-
- private:
-  Bytes* bytes_;
-  bool active_;
-};
-
-// cmd with data [from, to) and no Le: one block of a chain.
+// cmd with data [from, to) and no Le: one block of a chain. Its data is SecureBytes like every Command's, so a
+// block that carries part of a PIN, PUK or key is wiped when it goes, exceptions included.
 apdu::Command slice(const apdu::Command& cmd, std::size_t from, std::size_t to) {
   apdu::Command part{cmd.cla, cmd.ins, cmd.p1, cmd.p2, {}, std::nullopt, cmd.secret_data, cmd.secret_response};
   part.data.assign(cmd.data.begin() + static_cast<std::ptrdiff_t>(from),
@@ -80,8 +66,7 @@ Channel::Channel(transport::Connection& connection, TraceSink trace)
     : connection_(&connection), trace_(std::move(trace)) {}
 
 apdu::Response Channel::send(const apdu::Command& cmd) {
-  Bytes raw = apdu::encode(cmd);  // short unless the data or Le need extended length
-  WipeOnExit wipe_raw(raw, cmd.secret_data);
+  const SecureBytes raw = apdu::encode(cmd);  // short unless the data or Le need extended length; self-wiping
   if (trace_) trace_(command_line(raw, cmd.data.size(), cmd.secret_data));
   ++count_;
   apdu::Response r = connection_->transmit(raw);
@@ -97,14 +82,12 @@ apdu::Response Channel::transmit(const apdu::Command& cmd) {
   if (chained) {
     for (; cmd.data.size() - offset > kShortMaxNc; offset += kShortMaxNc) {
       apdu::Command block = slice(cmd, offset, offset + kShortMaxNc);
-      WipeOnExit wipe_block(block.data, cmd.secret_data);
       block.cla = static_cast<std::uint8_t>(cmd.cla | kChainBit);
       r = send(block);
       if (!r.ok()) return r;  // every block but the last must be accepted with 9000
     }
   }
   apdu::Command last = slice(cmd, offset, cmd.data.size());
-  WipeOnExit wipe_last(last.data, cmd.secret_data);
   last.le = cmd.le;
   if (!extended && last.le && *last.le > kShortMaxNe) last.le = kShortMaxNe;  // the rest comes with 61xx
   r = send(last);
@@ -115,6 +98,8 @@ apdu::Response Channel::transmit(const apdu::Command& cmd) {
   }
 
   // 61xx: xx more bytes (00 = 256 or more) to fetch with GET RESPONSE, until the final status word.
+  // apdu::Response::data is plain Bytes (commands carry the secrets; a response rarely does), so the parts of a
+  // secret response are still wiped here by hand; the collected whole is self-wiping.
   SecureBytes data(r.data.begin(), r.data.end());  // wiped on every reallocation: it may hold a key
   if (cmd.secret_response) secure_wipe(r.data.data(), r.data.size());
   for (std::size_t rounds = 0; (r.sw & 0xFF00) == apdu::sw::bytes_remaining; ++rounds) {

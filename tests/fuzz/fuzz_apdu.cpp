@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const apdu::Command c = apdu::parse_command(raw);
     const bool extended = size >= 7 && data[4] == 0;
-    if (apdu::encode(c, extended) != Bytes(raw.begin(), raw.end())) std::abort();
+    if (apdu::encode(c, extended) != SecureBytes(raw.begin(), raw.end())) std::abort();
     if (c.le && (*c.le == 0 || *c.le > 65536)) std::abort();
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::wrong_data) std::abort();

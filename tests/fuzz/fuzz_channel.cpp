@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 2) return 0;
   const std::uint8_t options = data[0];
   const bool extended = options & 0x01;
-  apdu::Command cmd{0x00, apdu::ins::put_data, 0x3F, 0xFF, Bytes(kDataSizes[(options >> 3) & 0x07], kSecretByte),
+  apdu::Command cmd{0x00, apdu::ins::put_data, 0x3F, 0xFF, SecureBytes(kDataSizes[(options >> 3) & 0x07], kSecretByte),
                     kLe[data[1] % kLe.size()]};
   cmd.secret_data = options & 0x02;
   cmd.secret_response = options & 0x04;

@@ -2,6 +2,9 @@
 // commands are wrong_data errors and nothing else.
 #include <doctest/doctest.h>
 
+#include <type_traits>
+#include <utility>
+
 #include "cardctl/apdu.hpp"
 
 using namespace cardctl;
@@ -15,7 +18,7 @@ struct Case {
   bool extended;
 };
 
-Bytes repeat(std::size_t n, std::uint8_t v) { return Bytes(n, v); }
+SecureBytes repeat(std::size_t n, std::uint8_t v) { return SecureBytes(n, v); }
 
 const Case kCases[] = {
     {"case 1", "00 20 00 80", {0x00, 0x20, 0x00, 0x80, {}, std::nullopt}, false},
@@ -66,7 +69,7 @@ TEST_CASE("encode and parse_command agree on every ISO case, short and extended"
 }
 
 TEST_CASE("encode switches to extended length when the data or Le do not fit a short APDU") {
-  Bytes e = encode({0x00, 0xDB, 0x3F, 0xFF, repeat(300, 0xAB), std::nullopt});
+  SecureBytes e = encode({0x00, 0xDB, 0x3F, 0xFF, repeat(300, 0xAB), std::nullopt});
   REQUIRE(e.size() == 4 + 3 + 300);
   CHECK(to_hex_upper(ByteView(e).first(7)) == "00DB3FFF00012C");
   check_same(parse_command(e), {0x00, 0xDB, 0x3F, 0xFF, repeat(300, 0xAB), std::nullopt});
@@ -74,7 +77,7 @@ TEST_CASE("encode switches to extended length when the data or Le do not fit a s
   CHECK(to_hex_upper(encode({0x00, 0xCB, 0x3F, 0xFF, {}, 1000})) == "00CB3FFF0003E8");
   CHECK(to_hex_upper(encode({0x00, 0xCB, 0x3F, 0xFF, {0x5C}, 257})) == "00CB3FFF0000015C0101");
   // 255 bytes and Le 256 still fit a short APDU.
-  Bytes s = encode({0x00, 0xDB, 0x3F, 0xFF, repeat(255, 1), 256});
+  SecureBytes s = encode({0x00, 0xDB, 0x3F, 0xFF, repeat(255, 1), 256});
   CHECK(s.size() == 4 + 1 + 255 + 1);
   CHECK(s[4] == 0xFF);
   CHECK(s.back() == 0x00);
@@ -116,7 +119,7 @@ TEST_CASE("parse_command: every truncation of a valid APDU parses or is a wrong_
         Command c = parse_command(part);
         // What parses is the same APDU again when encoded in its own form.
         const bool extended = n >= 7 && part[4] == 0;
-        CHECK(encode(c, extended) == Bytes(part.begin(), part.end()));
+        CHECK(encode(c, extended) == SecureBytes(part.begin(), part.end()));
       } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::wrong_data);
       }
@@ -146,4 +149,18 @@ TEST_CASE("responses: data and status word") {
       CHECK(e.kind() == ErrorKind::protocol);
     }
   }
+}
+
+// Issue 6 item 18: wiping is structural. A command's data field may be a PIN, PUK or key (SP 800-73-4 Part 2
+// §3.2.1-§3.2.3), so the field and the encoded APDU are self-wiping buffers, not Bytes wiped by hand.
+TEST_CASE("command data and the encoded APDU are SecureBytes, and encode as before") {
+  static_assert(std::is_same_v<decltype(Command::data), SecureBytes>);
+  static_assert(std::is_same_v<decltype(encode(std::declval<const Command&>())), SecureBytes>);
+  static_assert(std::is_same_v<SecureBytes::allocator_type, WipingAllocator<std::uint8_t>>);
+  const Command verify{0x00, 0x20, 0x00, 0x80, to_secure(from_hex("313233343536FFFF")), std::nullopt, true};
+  const SecureBytes raw = encode(verify);
+  CHECK(to_hex_upper(raw) == "0020008008313233343536FFFF");
+  const Command back = parse_command(raw);
+  CHECK(to_hex_upper(back.data) == "313233343536FFFF");
+  CHECK_FALSE(back.secret_data);  // the wire does not say what is secret: the sender marks it
 }

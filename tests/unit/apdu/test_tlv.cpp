@@ -2,6 +2,8 @@
 // templates; malformed input is a protocol error and never a read past the end.
 #include <doctest/doctest.h>
 
+#include <type_traits>
+
 #include "cardctl/error.hpp"
 #include "cardctl/tlv.hpp"
 
@@ -117,4 +119,25 @@ TEST_CASE("truncated and overlong TLVs are protocol errors") {
   check_malformed("9F 9F 9F 9F 01 00");
   // find reads the whole sequence, so damage after the wanted TLV is not ignored.
   CHECK_THROWS_AS(tlv::find(from_hex("53 01 AA 7C 05"), 0x53), Error);
+}
+
+TEST_CASE("encode_secure writes the same bytes as encode into a self-wiping buffer; append grows either") {
+  static_assert(std::is_same_v<decltype(tlv::encode_secure(0x80, ByteView{})), SecureBytes>);
+  for (std::size_t n : {0u, 8u, 0x7Fu, 0x80u, 0x100u, 300u}) {
+    CAPTURE(n);
+    const Bytes value(n, 0xA5);
+    const SecureBytes secure = tlv::encode_secure(0x5FC102, value);
+    CHECK(to_hex(secure) == to_hex(tlv::encode(0x5FC102, value)));
+  }
+  // The mutual authentication template (SP 800-73-4 Part 2 §3.2.4): 7C { 80 witness, 81 challenge }.
+  SecureBytes body = tlv::encode_secure(0x80, from_hex("0102030405060708"));
+  tlv::append(body, 0x81, from_hex("1112131415161718"));
+  Bytes plain = tlv::encode(0x80, from_hex("0102030405060708"));
+  tlv::append(plain, 0x81, from_hex("1112131415161718"));
+  CHECK(to_hex(body) == to_hex(plain));
+  CHECK(to_hex_upper(tlv::encode_secure(0x7C, body)) == "7C14800801020304050607088108" "1112131415161718");
+  const SecureBytes outer = tlv::encode_secure(0x7C, body);  // the items view into it: keep it alive
+  const auto items = tlv::parse(tlv::expect(outer, 0x7C));
+  REQUIRE(items.size() == 2);
+  CHECK(to_hex_upper(items[1].value) == "1112131415161718");
 }

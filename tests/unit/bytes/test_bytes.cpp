@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <string>
+#include <type_traits>
+
 #include "cardctl/bytes.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/secret.hpp"
@@ -89,4 +92,15 @@ TEST_CASE("writing into a missing directory is an io error naming the path") {
     CHECK(e.kind() == ErrorKind::io);
     CHECK(std::string(e.what()).find("/nonexistent-dir/x") != std::string::npos);
   }
+}
+
+TEST_CASE("secure_from_hex parses as from_hex does, into a self-wiping buffer") {
+  static_assert(std::is_same_v<decltype(secure_from_hex("")), SecureBytes>);
+  const SecureBytes key = secure_from_hex("00 1d-E9:ff\n");
+  CHECK(to_hex(key) == "001de9ff");
+  CHECK(secure_from_hex("").empty());
+  CHECK_THROWS_AS(secure_from_hex("0g"), Error);
+  CHECK_THROWS_AS(secure_from_hex("abc"), Error);
+  const std::string sixty_four(64, 'a');
+  CHECK(secure_from_hex(sixty_four).size() == 32);
 }

@@ -28,7 +28,7 @@ TEST_CASE("admin-key vectors: derivation, response and code checks") {
     Bytes challenge = from_hex(c["challenge"].value_or(""));
     Bytes response = crypto::encrypt_block(*alg, key.bytes(), challenge);
     CHECK(codes::group_hex(response) == c["response"].value_or(""));
-    CHECK(crypto::decrypt_block(*alg, key.bytes(), response) == challenge);
+    CHECK(to_hex(crypto::decrypt_block(*alg, key.bytes(), response)) == to_hex(challenge));
 
     auto fc = codes::format(card_id, challenge);
     CHECK(fc.code == c["challenge"].value_or(""));

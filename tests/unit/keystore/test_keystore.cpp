@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <type_traits>
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
@@ -21,7 +22,7 @@ struct TempDir {
   ~TempDir() { std::system(("rm -rf " + path).c_str()); }
 };
 const crypto::ScryptParams kFastScrypt{1024, 8, 1};
-const store::KeystoreOptions kFast{false, kFastScrypt, std::nullopt, 1};
+const store::KeystoreOptions kFast{false, kFastScrypt, nullptr, 1};
 Passphrase pass(const char* p = "correct horse battery") { return Passphrase::from_text(p); }
 
 // The Error that f throws, or nullopt when it returns.
@@ -226,7 +227,7 @@ TEST_CASE("the default key derivation is strong; weak or runaway parameters are 
   for (crypto::ScryptParams bad : {crypto::ScryptParams{512, 8, 1}, crypto::ScryptParams{1000, 8, 1},
                                    crypto::ScryptParams{1u << 30, 8, 1}, crypto::ScryptParams{1u << 15, 8, 1000}}) {
     CAPTURE(bad.n);
-    auto e = error_of([&] { Keystore::create(d.path + "/other", pass(), {false, bad, std::nullopt, 1}); });
+    auto e = error_of([&] { Keystore::create(d.path + "/other", pass(), {false, bad, nullptr, 1}); });
     REQUIRE(e);
     CHECK(e->kind() == ErrorKind::usage);
   }
@@ -265,4 +266,29 @@ TEST_CASE("a keystore written in format 1 (no length in the header) still opens"
   ks.save();  // rewritten in the current format
   CHECK(files::read(path)[14] == '2');
   CHECK(copy(Keystore::open(path, pass()).master(1).bytes()) == master);
+}
+
+TEST_CASE("create from an imported MasterKey: the keystore keeps its own copy under the given version") {
+  static_assert(std::is_same_v<decltype(store::KeystoreOptions::initial_master), const MasterKey*>);
+  TempDir d;
+  const std::string path = d.path + "/keystore";
+  const MasterKey imported(Bytes(32, 0x3C));
+  auto options = kFast;
+  options.initial_master = &imported;
+  options.initial_version = 4;
+  {
+    auto ks = Keystore::create(path, pass(), options);
+    CHECK(ks.current_version() == 4);
+    CHECK(ks.versions() == std::vector<std::uint32_t>{4});
+    CHECK(ks.master(4).bytes().data() != imported.bytes().data());  // a copy, not a view of the caller's key
+  }
+  CHECK(copy(imported.bytes()) == Bytes(32, 0x3C));  // the caller's key is left as it was
+  CHECK(copy(Keystore::open(path, pass()).master(4).bytes()) == Bytes(32, 0x3C));
+
+  const MasterKey short_key(Bytes(31, 0x3C));
+  options.initial_master = &short_key;
+  options.overwrite = true;
+  auto refused = error_of([&] { Keystore::create(path, pass(), options); });
+  REQUIRE(refused);
+  CHECK(refused->kind() == ErrorKind::usage);
 }

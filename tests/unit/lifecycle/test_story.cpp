@@ -2,6 +2,8 @@
 // PIN, challenge, respond (with questions), unblock; and the helpdesk's refusals.
 #include <doctest/doctest.h>
 
+#include <type_traits>
+
 #include "card_connection.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/issue.hpp"
@@ -358,4 +360,29 @@ TEST_CASE("a card removed at any APDU of issuance leaves every secret it was cha
     }
     REQUIRE(cut < 200);
   }
+
+TEST_CASE("init with an imported master key: a MasterKey from the options into the keystore, audited") {
+  static_assert(std::is_same_v<decltype(InitOptions::import_master), std::optional<MasterKey>>);
+  char t[] = "/tmp/cardctl-story-XXXXXX";
+  const std::string dir = mkdtemp(t);
+  SitePaths paths{dir + "/site"};
+  InitOptions o;
+  o.policy_file = std::string(CARDCTL_SOURCE_DIR) + "/examples/policy.toml";
+  o.scrypt = {1024, 8, 1};
+  o.operator_name = "tester";
+  o.import_master.emplace(secure_from_hex(std::string(64, '7')));
+  o.import_version = 3;
+  {
+    Site site = Site::init(paths, Passphrase::from_text("a long passphrase"), o);
+    CHECK(site.keystore.current_version() == 3);
+    CHECK(to_hex(site.keystore.master(3).bytes()) == std::string(64, '7'));
+  }
+  CHECK(to_hex(o.import_master->bytes()) == std::string(64, '7'));  // init borrowed it; the caller's copy wipes itself
+  Site opened = Site::open(paths, Passphrase::from_text("a long passphrase"));
+  CHECK(to_hex(opened.keystore.master(3).bytes()) == std::string(64, '7'));
+  const auto entries = store::query_audit(paths.audit(), {});
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].action == "init");
+  CHECK(entries[0].reason == "master key imported");
+  std::system(("rm -rf " + dir).c_str());
 }

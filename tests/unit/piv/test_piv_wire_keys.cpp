@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "cardctl/piv.hpp"
 #include "cardctl/tlv.hpp"
@@ -297,4 +299,98 @@ TEST_CASE("slot names and certificate objects (SP 800-73-4 Part 1 Table 3)") {
   CHECK(piv::certificate_object_for_slot(0x95) == 0x5FC120u);
   CHECK_FALSE(piv::certificate_object_for_slot(0x9B).has_value());
   CHECK(std::string(piv::slot_name(0x9D)) == "key-management");
+}
+
+namespace {
+// A card that runs mutual authentication (SP 800-73-4 Part 2 §3.2.4, Appendix A.1) with a fixed witness: it checks
+// the host's decrypted witness (6982 when wrong) and proves the key by encrypting the host's challenge, or, when
+// an impostor, encrypts it under another key.
+class MutualAuthCard : public ScriptedConnection {
+ public:
+  MutualAuthCard(AdminAlgorithm a, ByteView key, ByteView witness, bool impostor = false)
+      : ScriptedConnection(Script{}), a_(a), key_(key.begin(), key.end()), witness_(witness.begin(), witness.end()),
+        impostor_(impostor) {}
+  apdu::Response transmit(ByteView raw) override {
+    const apdu::Command c = apdu::parse_command(raw);
+    if (c.ins == apdu::ins::select) return apdu::parse_response(from_hex(kSelectOk));
+    CHECK(c.ins == apdu::ins::general_authenticate);
+    CHECK(c.p1 == crypto::info(a_).piv_id);
+    CHECK(c.p2 == piv::keyref::management);
+    const auto items = tlv::parse(tlv::expect(c.data, piv::tag::dynamic_auth));
+    if (items.size() == 1) {  // 7C { 80 00 }: the witness, encrypted under the key
+      CHECK(items[0].tag == piv::tag::witness);
+      CHECK(items[0].value.empty());
+      return ok(piv::tag::witness, crypto::encrypt_block(a_, key_, witness_));
+    }
+    REQUIRE(items.size() == 2);  // 7C { 80 witness, 81 challenge }
+    CHECK(items[0].tag == piv::tag::witness);
+    CHECK(items[1].tag == piv::tag::challenge);
+    ++rounds;
+    if (hex(items[0].value) != hex(witness_)) return {{}, apdu::sw::security_status};
+    challenge.assign(items[1].value.begin(), items[1].value.end());
+    const Bytes other(key_.size(), 0x42);
+    return ok(piv::tag::response, crypto::encrypt_block(a_, impostor_ ? ByteView(other) : ByteView(key_), challenge));
+  }
+  int rounds = 0;
+  Bytes challenge;  // the host's, as received
+
+ private:
+  static apdu::Response ok(std::uint32_t tag, ByteView value) {
+    return {tlv::encode(piv::tag::dynamic_auth, tlv::encode(tag, value)), apdu::sw::ok};
+  }
+  AdminAlgorithm a_;
+  Bytes key_, witness_;
+  bool impostor_;
+};
+}  // namespace
+
+TEST_CASE("mutual authentication: the decrypted witness and the challenge go out masked; the card must prove the key") {
+  static_assert(std::is_same_v<decltype(crypto::decrypt_block(AdminAlgorithm::tdes, {}, {})), SecureBytes>);
+  const Bytes key32 = from_hex("0102030405060708 1112131415161718 2122232425262728 3132333435363738");
+  // "A7 A7 ..." as the trace would print it, had it not been masked.
+  auto spaced = [](ByteView b) {
+    std::string out;
+    for (auto v : b) out += (out.empty() ? "" : " ") + hex(Bytes{v});
+    return out;
+  };
+  for (auto a : {AdminAlgorithm::tdes, AdminAlgorithm::aes128, AdminAlgorithm::aes256}) {
+    CAPTURE(crypto::info(a).name);
+    const std::size_t block = crypto::info(a).block_length;
+    const Bytes key(key32.begin(), key32.begin() + static_cast<std::ptrdiff_t>(crypto::info(a).key_length));
+    const Bytes witness(block, 0xA7);
+    SUBCASE("the right key") {
+      std::vector<std::string> lines;
+      MutualAuthCard card(a, key, witness);
+      piv::PivSession s(card, {.hold_transaction = true, .select_on_open = true,
+                               .trace = [&](const std::string& l) { lines.push_back(l); }});
+      s.authenticate(AdminKey(key), a);
+      CHECK(card.rounds == 1);
+      REQUIRE(card.challenge.size() == block);
+      REQUIRE(lines.size() == 6);  // SELECT, the witness asked for, witness + challenge sent
+      const std::string lc = hex(Bytes{static_cast<std::uint8_t>(2 + 2 * (2 + block))});
+      CHECK(lines[4].rfind("> 00 87 " + hex(Bytes{crypto::info(a).piv_id}) + " 9B " + lc + " ** **", 0) == 0);
+      CHECK(lines[4].substr(lines[4].size() - 3) == " 00");  // Le in clear
+      CHECK(lines[5].rfind("< ** **", 0) == 0);              // the card's proof masked
+      for (const auto& l : lines) {
+        CHECK(l.find(spaced(witness)) == std::string::npos);
+        CHECK(l.find(spaced(card.challenge)) == std::string::npos);
+      }
+    }
+    SUBCASE("a wrong key: the card refuses the witness") {
+      MutualAuthCard card(a, key, witness);
+      piv::PivSession s(card);
+      Error e = expect_error([&] { s.authenticate(AdminKey(Bytes(key.size(), 0x55)), a); });
+      CHECK(e.kind() == ErrorKind::auth_failed);
+      CHECK(std::string(e.what()).find("wrong admin key") != std::string::npos);
+      CHECK(e.status_word() == 0x6982);
+      CHECK(card.rounds == 1);
+    }
+    SUBCASE("an impostor card that cannot encrypt the challenge is refused") {
+      MutualAuthCard card(a, key, witness, true);
+      piv::PivSession s(card);
+      Error e = expect_error([&] { s.authenticate(AdminKey(key), a); });
+      CHECK(e.kind() == ErrorKind::auth_failed);
+      CHECK(std::string(e.what()).find("could not prove") != std::string::npos);
+    }
+  }
 }

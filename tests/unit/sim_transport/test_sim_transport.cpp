@@ -36,7 +36,7 @@ struct TempCard {
 
 const transport::SimOptions kNoWait{std::chrono::milliseconds(0)};
 
-Bytes select_piv() {
+SecureBytes select_piv() {
   apdu::Command c;
   c.ins = apdu::ins::select;
   c.p1 = 0x04;  // select by DF name (ISO 7816-4 §11.1.1)
@@ -44,7 +44,7 @@ Bytes select_piv() {
   return apdu::encode(c);
 }
 
-Bytes verify_pin(std::string_view pin) {
+SecureBytes verify_pin(std::string_view pin) {
   apdu::Command c;
   c.ins = apdu::ins::verify;
   c.p2 = piv::keyref::pin;
@@ -53,7 +53,7 @@ Bytes verify_pin(std::string_view pin) {
   return apdu::encode(c);
 }
 
-Bytes pin_status() {
+SecureBytes pin_status() {
   apdu::Command c;
   c.ins = apdu::ins::verify;
   c.p2 = piv::keyref::pin;
@@ -63,7 +63,7 @@ Bytes pin_status() {
 const std::uint8_t kTdes = crypto::info(crypto::AdminAlgorithm::tdes).piv_id;
 
 // GENERAL AUTHENTICATE 9B, 7C { 81 00 }: the card answers 7C { 81 <challenge> } (DESIGN.md §3 step 1).
-Bytes request_challenge() {
+SecureBytes request_challenge() {
   apdu::Command c;
   c.ins = apdu::ins::general_authenticate;
   c.p1 = kTdes;
@@ -75,14 +75,14 @@ Bytes request_challenge() {
 }
 
 // GENERAL AUTHENTICATE 9B, 7C { 82 E(K, challenge) } (DESIGN.md §3 step 3).
-Bytes send_response(ByteView challenge) {
+SecureBytes send_response(ByteView challenge) {
   const Bytes key(piv::factory::management_key.begin(), piv::factory::management_key.end());
   const Bytes response = crypto::encrypt_block(crypto::AdminAlgorithm::tdes, key, challenge);
   apdu::Command c;
   c.ins = apdu::ins::general_authenticate;
   c.p1 = kTdes;
   c.p2 = piv::keyref::management;
-  c.data = tlv::encode(piv::tag::dynamic_auth, tlv::encode(piv::tag::response, response));
+  c.data = tlv::encode_secure(piv::tag::dynamic_auth, tlv::encode(piv::tag::response, response));
   return apdu::encode(c);
 }
 

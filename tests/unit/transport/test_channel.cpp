@@ -20,8 +20,8 @@ Bytes counting(std::size_t n, std::size_t start = 0) {
 }
 std::string hex(ByteView b) { return to_hex_upper(b); }
 
-apdu::Command put_data(Bytes data) { return {0x00, 0xDB, 0x3F, 0xFF, std::move(data), std::nullopt}; }
-apdu::Command get_chuid(std::size_t le) { return {0x00, 0xCB, 0x3F, 0xFF, from_hex("5C 03 5F C1 02"), le}; }
+apdu::Command put_data(ByteView data) { return {0x00, 0xDB, 0x3F, 0xFF, to_secure(data), std::nullopt}; }
+apdu::Command get_chuid(std::size_t le) { return {0x00, 0xCB, 0x3F, 0xFF, secure_from_hex("5C 03 5F C1 02"), le}; }
 
 struct Trace {
   std::vector<std::string> lines;
@@ -189,7 +189,7 @@ TEST_CASE("apdu_count adds up over several commands") {
                            {"00 C0 00 00 01", "02 90 00"}});
   Channel ch(card);
   CHECK(ch.apdu_count() == 0);
-  ch.transmit({0x00, 0xA4, 0x04, 0x00, from_hex("A000000308"), std::nullopt});
+  ch.transmit({0x00, 0xA4, 0x04, 0x00, secure_from_hex("A000000308"), std::nullopt});
   CHECK(ch.apdu_count() == 1);
   ch.transmit(get_chuid(256));
   CHECK(ch.apdu_count() == 3);
@@ -199,7 +199,7 @@ TEST_CASE("the trace shows every raw APDU, one line each way") {
   Trace t;
   ScriptedConnection card({{"00 A4 04 00 05 A0 00 00 03 08", "61 11 90 00"}});
   Channel ch(card, t.sink());
-  ch.transmit({0x00, 0xA4, 0x04, 0x00, from_hex("A000000308"), std::nullopt});
+  ch.transmit({0x00, 0xA4, 0x04, 0x00, secure_from_hex("A000000308"), std::nullopt});
   CHECK(t.lines == std::vector<std::string>{"> 00 A4 04 00 05 A0 00 00 03 08", "< 61 11 90 00"});
 }
 
@@ -208,9 +208,9 @@ TEST_CASE("the trace masks a secret data field and keeps the header, Lc and Le")
   ScriptedConnection card({{"00 20 00 80 08 31 32 33 34 35 36 FF FF", "63 C2"},
                            {"00 2C 02 80 08 39 38 37 36 35 34 FF FF 00", "90 00"}});
   Channel ch(card, t.sink());
-  apdu::Command verify{0x00, apdu::ins::verify, 0x00, 0x80, from_hex("313233343536FFFF"), std::nullopt, true};
+  apdu::Command verify{0x00, apdu::ins::verify, 0x00, 0x80, secure_from_hex("313233343536FFFF"), std::nullopt, true};
   CHECK(ch.transmit(verify).sw == 0x63C2);
-  apdu::Command reset{0x00, apdu::ins::reset_retry_counter, 0x02, 0x80, from_hex("393837363534FFFF"), 256, true};
+  apdu::Command reset{0x00, apdu::ins::reset_retry_counter, 0x02, 0x80, secure_from_hex("393837363534FFFF"), 256, true};
   CHECK(ch.transmit(reset).ok());
   CHECK(t.lines == std::vector<std::string>{"> 00 20 00 80 08 ** ** ** ** ** ** ** **", "< 63 C2",
                                             "> 00 2C 02 80 08 ** ** ** ** ** ** ** ** 00", "< 90 00"});
@@ -224,7 +224,7 @@ TEST_CASE("the trace masks every block of a chained secret, and the re-send afte
                            {last + "08", "6C 00"},
                            {last + "00", "90 00"}});
   Channel ch(card, t.sink());
-  apdu::Command cmd{0x00, apdu::ins::set_management_key, 0xFF, 0xFF, secret, 8, true};
+  apdu::Command cmd{0x00, apdu::ins::set_management_key, 0xFF, 0xFF, to_secure(secret), 8, true};
   CHECK(ch.transmit(cmd).ok());
   REQUIRE(t.lines.size() == 6);
   CHECK(t.lines[0].rfind("> 10 FF FF FF FF **", 0) == 0);
@@ -240,7 +240,7 @@ TEST_CASE("the trace masks a secret data field in extended form too") {
   ScriptedConnection card({{"00 FE 07 9A 00 00 03 01 02 03 00 00", "90 00"}});
   card.set_extended_length(true);
   Channel ch(card, t.sink());
-  apdu::Command cmd{0x00, apdu::ins::import_key, 0x07, 0x9A, from_hex("010203"), 65536, true};
+  apdu::Command cmd{0x00, apdu::ins::import_key, 0x07, 0x9A, secure_from_hex("010203"), 65536, true};
   ch.transmit(cmd);
   CHECK(t.lines.at(0) == "> 00 FE 07 9A 00 00 03 ** ** ** 00 00");
 }
@@ -250,7 +250,7 @@ TEST_CASE("the trace masks a secret response in every part, GET RESPONSE command
   ScriptedConnection card({{"00 87 03 9B 04 7C 02 80 00 00", "7C 0A 61 08"},
                            {"00 C0 00 00 08", "80 08 01 02 03 04 05 06 07 08 90 00"}});
   Channel ch(card, t.sink());
-  apdu::Command cmd{0x00, apdu::ins::general_authenticate, 0x03, 0x9B, from_hex("7C028000"), 256};
+  apdu::Command cmd{0x00, apdu::ins::general_authenticate, 0x03, 0x9B, secure_from_hex("7C028000"), 256};
   cmd.secret_response = true;
   const auto r = ch.transmit(cmd);
   CHECK(hex(r.data) == "7C0A80080102030405060708");  // the caller gets the data
@@ -292,7 +292,7 @@ TEST_CASE("transport errors pass through unchanged, and a too-long secret is ref
   ScriptedConnection card(ScriptedConnection::Script{});
   card.set_extended_length(true);
   Channel ext(card);
-  apdu::Command huge{0x00, apdu::ins::put_data, 0x3F, 0xFF, Bytes(70000, 0x5A), std::nullopt, true};
+  apdu::Command huge{0x00, apdu::ins::put_data, 0x3F, 0xFF, SecureBytes(70000, 0x5A), std::nullopt, true};
   try {
     ext.transmit(huge);
     FAIL("expected an error");
