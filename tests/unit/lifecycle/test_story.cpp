@@ -360,6 +360,7 @@ TEST_CASE("a card removed at any APDU of issuance leaves every secret it was cha
     }
     REQUIRE(cut < 200);
   }
+}
 
 TEST_CASE("init with an imported master key: a MasterKey from the options into the keystore, audited") {
   static_assert(std::is_same_v<decltype(InitOptions::import_master), std::optional<MasterKey>>);
