@@ -261,6 +261,14 @@ for spec in legacy:30006:20 staff:30007:36; do
   assert_exit 0
   [[ $(pin_left "$card") == 3 ]]
   _check $? "the $template card was not unblocked after a refused code with a group missing"
+  # challenge reads the response the same way: a code without its check only with --no-check
+  CARDCTL_RESPONSE=$(drop_group "$response") run "$CARDCTL" challenge --reader "sim:$card" --pin-file "$PIN" --json
+  assert_exit 2
+  assert_stderr_contains "has $((digits - 4)) hex digits; expected $digits with the 4-digit check"
+  zeros=$(printf '0%.0s' $(seq $((digits - 4))))
+  CARDCTL_RESPONSE=$zeros run "$CARDCTL" challenge --reader "sim:$card" --pin-file "$PIN" --json --no-check
+  assert_exit 4
+  assert_stderr_contains "wrong response"
 done
 
 # --- the challenge and the caller's answers on one pipe: every line of stdin goes through one reader that stops at
