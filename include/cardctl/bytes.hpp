@@ -36,8 +36,31 @@ struct WipingAllocator {
 
 /// Bytes that are wiped when freed, resized or reallocated.
 using SecureBytes = std::vector<std::uint8_t, WipingAllocator<std::uint8_t>>;
-/// A std::string that is wiped when freed (for typed-in secrets).
-using SecureString = std::basic_string<char, std::char_traits<char>, WipingAllocator<char>>;
+using SecureStringBase = std::basic_string<char, std::char_traits<char>, WipingAllocator<char>>;
+/// A string for typed-in secrets, wiped when it is destroyed. The allocator alone is not enough: a short
+/// string (a PIN, an answer) lives in the string object itself and never reaches the allocator.
+class SecureString : public SecureStringBase {
+ public:
+  using SecureStringBase::SecureStringBase;
+  SecureString() noexcept = default;
+  SecureString(const SecureStringBase& s) : SecureStringBase(s) {}
+  SecureString(SecureStringBase&& s) noexcept : SecureStringBase(std::move(s)) {}
+  SecureString(const SecureString&) = default;
+  SecureString(SecureString&&) noexcept = default;
+  SecureString& operator=(const SecureString&) = default;
+  SecureString& operator=(SecureString&&) noexcept = default;
+  ~SecureString() { wipe(); }
+
+  SecureString substr(size_type pos = 0, size_type n = npos) const { return SecureStringBase::substr(pos, n); }
+
+  /// Clears the string and wipes its storage: the heap block (through the allocator) and the in-object buffer.
+  void wipe() noexcept {
+    secure_wipe(data(), capacity());
+    clear();
+    shrink_to_fit();  // back into the in-object buffer, freeing (and wiping) a heap block
+    secure_wipe(data(), capacity() + 1);
+  }
+};
 
 /// Lower-case hex, no separators.
 std::string to_hex(ByteView data);

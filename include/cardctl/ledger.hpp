@@ -20,6 +20,7 @@ inline constexpr const char* respond = "respond";    // outcomes: reserved, ok (
 inline constexpr const char* started = "started";
 inline constexpr const char* reserved = "reserved";
 inline constexpr const char* undelivered = "undelivered";
+inline constexpr const char* rejected_by_card = "rejected-by-card";  // reported by the holder (re-keyed card?)
 inline constexpr const char* session = "session";
 }  // namespace audit_words
 
@@ -33,6 +34,8 @@ class Ledger {
   /// Identifications of the holder since `since` that failed or never finished (an abandoned identification
   /// counts as failed, so that hanging up cannot re-roll the questions), after the last successful one.
   int identification_failures(const std::string& holder_id, const std::string& since) const;
+  /// Reports that the card rejected a correctly read response, since it was last issued.
+  int rejected_reports(const std::string& card_id) const;
   /// The lifecycle state of each card that the trail records as issued, revoked or retired.
   std::map<std::string, store::CardState> card_states() const;
 

@@ -31,8 +31,10 @@ PendingChallenge resume_offline_unblock(piv::PivSession& session);
 /// Steps 3-4: proves the response, then sets the new PIN with RESET RETRY COUNTER P1=02. Errors:
 /// auth_failed "wrong response" (the card's state is unchanged apart from the spent challenge), auth_failed
 /// "no pending challenge" (start again), unsupported (card has no admin PIN reset: use the PUK).
+/// response_checked: the response was typed with its check and the check matched, so it is the helpdesk's
+/// response as computed; a rejection then means another challenge or a re-keyed card, and says so.
 void finish_offline_unblock(piv::PivSession& session, const PendingChallenge& pending, ByteView response,
-                            const Pin& new_pin);
+                            const Pin& new_pin, bool response_checked = true);
 
 /// Helpdesk side: response = E(K_card, challenge), K_card derived per DESIGN.md §4.
 Bytes compute_response(const MasterKey& master, crypto::AdminAlgorithm algorithm, std::string_view card_id,

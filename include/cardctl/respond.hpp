@@ -36,6 +36,7 @@ struct RespondResult {
   std::uint32_t key_version = 0;
   codes::Formatted response;
   int unblocks_left_in_period = 0;
+  int rejected_reports = 0;  // times the card was reported to reject a correct response (report_rejected_response)
 };
 
 /// Error(policy) for every refusal (unknown/revoked card, offline unblock disabled, limit reached, caller not
@@ -45,5 +46,10 @@ struct RespondResult {
 /// they are asked (an abandoned identification counts as failed). Audit entries: identify started/ok/failed,
 /// respond reserved (counted), then ok (given) or undelivered.
 RespondResult respond(Site& site, const RespondRequest& request);
+
+/// The holder reports that the card rejected a response that was read out correctly: the card's admin key may
+/// no longer be the one the inventory holds (re-keyed with a response's admin session). Audited; later
+/// responses for the card carry the count. Error(not_found) for a card not in the inventory. Returns the count.
+int report_rejected_response(Site& site, const std::string& card_id, const std::string& operator_name);
 
 }  // namespace cardctl::lifecycle

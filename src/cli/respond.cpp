@@ -33,6 +33,9 @@ void setup_respond(CLI::App& app, Context& ctx) {
                   "The caller's answers as 'question-id: answer' lines in a 0600 FILE (for scripts); the questions "
                   "the policy picks are looked up there")
       ->type_name("FILE");
+  sub->add_flag("--report-rejected", options->report_rejected,
+                "Record that the card rejected a response that was read out correctly (its admin key may have been "
+                "changed); nothing is computed");
   sub->footer(
       "The operator is asked the security questions the policy demands; the caller's answers are typed without\n"
       "echo (or one per line on stdin). Every response and every refusal is audited.\n\n"
@@ -44,6 +47,14 @@ void setup_respond(CLI::App& app, Context& ctx) {
 
 void run_respond(RespondOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx);
+  if (options.report_rejected) {
+    int reports = lifecycle::report_rejected_response(site, options.card_id, options.site.op());
+    if (ctx.json)
+      ctx.o() << Json::object().set("card_id", options.card_id).set("rejected_reports", reports).dump() << '\n';
+    else
+      Fields().add("Card", options.card_id).add("Rejected responses reported", std::to_string(reports)).print(ctx.o());
+    return;
+  }
   lifecycle::RespondRequest req;
   req.card_id = options.card_id;
   req.operator_name = options.site.op();
@@ -93,6 +104,10 @@ void run_respond(RespondOptions& options, Context& ctx) {
   // Written and flushed before the response is recorded as given: a full disk or a closed stdout is recorded
   // as an undelivered response, not counted.
   req.deliver = [&ctx](const lifecycle::RespondResult& result) {
+    if (result.rejected_reports > 0)
+      ctx.warn("card " + result.card_id + " has rejected " + std::to_string(result.rejected_reports) +
+               " correctly read response(s) before: its admin key may have been changed (see cardctl(1), SECURITY); "
+               "if this one is rejected too, revoke and replace the card");
     if (ctx.json) {
       ctx.o() << Json::object()
                      .set("card_id", result.card_id)
@@ -102,6 +117,7 @@ void run_respond(RespondOptions& options, Context& ctx) {
                      .set("response", result.response.code)
                      .set("check", result.response.check)
                      .set("unblocks_left_in_period", result.unblocks_left_in_period)
+                     .set("rejected_reports", result.rejected_reports)
                      .dump()
               << '\n';
     } else {

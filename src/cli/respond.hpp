@@ -17,6 +17,7 @@ struct RespondOptions {
   std::string algorithm;
   std::optional<std::uint32_t> key_version;
   std::optional<std::string> answers_file;  // "question-id: answer" lines, for scripts and tests
+  bool report_rejected = false;  // --report-rejected: record that the card rejected a correct response
 };
 
 void setup_respond(CLI::App& app, Context& ctx);

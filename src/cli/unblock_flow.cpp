@@ -63,7 +63,7 @@ void finish_unblock(Context& ctx, piv::PivSession& session, const lifecycle::Pen
     if (e.hint().empty()) throw Error(e).with_hint("the card keeps its challenge: run cardctl unblock --response CODE");
     throw;
   }
-  lifecycle::finish_offline_unblock(session, pending, response, pin);
+  lifecycle::finish_offline_unblock(session, pending, response, pin, !inputs.no_check);
   if (ctx.json) {
     ctx.o() << Json::object().set("card_id", pending.card_id).set("result", "unblocked").dump() << '\n';
   } else {

@@ -28,6 +28,16 @@ int Ledger::identification_failures(const std::string& holder_id, const std::str
   return n;
 }
 
+int Ledger::rejected_reports(const std::string& card_id) const {
+  int n = 0;
+  for (const auto& e : entries_) {
+    if (e.card_id != card_id) continue;
+    if (e.action == "issue" && e.outcome == "ok") n = 0;
+    if (e.action == w::respond && e.outcome == w::rejected_by_card) ++n;
+  }
+  return n;
+}
+
 std::map<std::string, store::CardState> Ledger::card_states() const {
   std::map<std::string, store::CardState> out;
   for (const auto& e : entries_) {

@@ -1,5 +1,6 @@
 #include "cardctl/offline_unblock.hpp"
 
+#include "cardctl/apdu.hpp"
 #include "cardctl/error.hpp"
 
 namespace cardctl::lifecycle {
@@ -23,9 +24,22 @@ PendingChallenge begin_offline_unblock(piv::PivSession& session) {
 PendingChallenge resume_offline_unblock(piv::PivSession& session) { return identify(session); }
 
 void finish_offline_unblock(piv::PivSession& session, const PendingChallenge& pending, ByteView response,
-                            const Pin& new_pin) {
+                            const Pin& new_pin, bool response_checked) {
   with_context("card " + pending.card_id, [&] {
-    session.finish_external_auth(pending.algorithm, response);
+    try {
+      session.finish_external_auth(pending.algorithm, response);
+    } catch (const Error& e) {
+      if (!response_checked || e.kind() != ErrorKind::auth_failed || e.status_word() != apdu::sw::security_status)
+        throw;
+      // The check proves the response is the one the helpdesk computed for this card: either it answers another
+      // challenge, or the card's admin key is no longer the one the inventory holds (cardctl(1), SECURITY).
+      throw Error(ErrorKind::auth_failed,
+                  "the card rejected a response that was read out correctly (its check matched): it answers another "
+                  "challenge, or the card's admin key is no longer the one the helpdesk holds (the card was re-keyed)",
+                  "start again with a new challenge; if a correct response is rejected again, tell the helpdesk, who "
+                  "records it with: cardctl respond --card " + pending.card_id + " --report-rejected")
+          .with_sw(*e.status_word());
+    }
     session.reset_pin_as_admin(new_pin);
   });
 }

@@ -174,7 +174,8 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   });
   if (refusal) throw Error(ErrorKind::policy, refusal->message, refusal->hint);
 
-  RespondResult result{r.card_id, holder, algorithm, version, codes::format(r.card_id, response), std::max(0, left)};
+  RespondResult result{r.card_id, holder, algorithm, version, codes::format(r.card_id, response), std::max(0, left),
+                       Ledger(site.verified_audit()).rejected_reports(r.card_id)};
   try {
     if (r.deliver) r.deliver(result);
   } catch (const Error& e) {
@@ -188,6 +189,18 @@ RespondResult respond(Site& site, const RespondRequest& r) {
                 "it is counted against the card's limit (recorded as reserved); free some space");
   }
   return result;
+}
+
+int report_rejected_response(Site& site, const std::string& card_id, const std::string& operator_name) {
+  auto card = site.inventory.find_card(card_id);
+  if (!card)
+    throw Error(ErrorKind::not_found, "card " + card_id + " is not in the inventory",
+                "check the card id the holder read out");
+  return serialised(site, card_id, [&] {
+    site.audit({"", operator_name, w::respond, card_id, card->holder_id, w::rejected_by_card,
+                "the card rejected a correctly read response: its admin key may have been changed", {}});
+    return Ledger(site.verified_audit()).rejected_reports(card_id);
+  });
 }
 
 }  // namespace cardctl::lifecycle

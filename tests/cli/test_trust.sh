@@ -243,6 +243,33 @@ _check $? "the undeliverable response was audited as given"
 run respond 41041 "$mallory_code" "$OTHER_ANSWERS" --json
 assert_json '.unblocks_left_in_period' 1
 
+# --- 7. a holder's tool re-keys the card with a response's admin session; the next correct response is rejected
+issue 41060 rekey
+code=$(challenge_of "$CARD")
+r=$(respond 41060 "$code" "$ANSWERS" --json | jq -r '.response' | tr -d ' ')
+# GENERAL AUTHENTICATE with the response (AES-192: algorithm 0A), then SET MANAGEMENT KEY (YubiKey FF) to 24 bytes of 11
+"$CARDSIM" apdu "$CARD" "00870A9B147C128210$r" "00FFFFFF1B0A9B18$(printf '11%.0s' {1..24})" >"$T_ROOT/rekey.out" 2>&1
+[[ $(grep -c '^9000$' "$T_ROOT/rekey.out") == 2 ]]
+_check $? "the test could not re-key the card: $(cat "$T_ROOT/rekey.out")"
+code=$("$CARDCTL" challenge --reader "sim:$CARD" --detach --json | jq -r '.challenge + " " + .check')
+good=$(respond 41060 "$code" "$ANSWERS" --json | jq -r '.response + " " + .check')
+PIN=$(secret_file pin 482917)
+run "$CARDCTL" unblock --reader "sim:$CARD" --response "$good" --pin-file "$PIN"
+assert_exit 4
+assert_stderr_contains "read out correctly"
+assert_stderr_contains "re-keyed"
+assert_stderr_contains "cardctl respond --card 41060 --report-rejected"
+run "$CARDCTL" respond --card 41060 --report-rejected --json
+assert_exit 0
+assert_json '.rejected_reports' 1
+code=$("$CARDCTL" challenge --reader "sim:$CARD" --detach --json | jq -r '.challenge + " " + .check')
+run respond 41060 "$code" "$ANSWERS" --json
+assert_exit 0
+assert_json '.rejected_reports' 1
+assert_stderr_contains "its admin key may have been changed"
+[[ $(trail_count 41060 respond rejected-by-card) == 1 ]]
+_check $? "the rejected response is not in the trail"
+
 # --- 8. a failing init --force leaves the installation as it was; a successful one keeps the old aside -------
 sum=$(cat "$CARDCTL_HOME/keystore" "$DB" "$CARDCTL_HOME/audit.log" | sha256sum)
 CARDCTL_PASSPHRASE=short run "$CARDCTL" init --policy "$POLICY" --scrypt-n 1024 --force

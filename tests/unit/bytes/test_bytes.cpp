@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <new>
+#include <string_view>
 #include <string>
 #include <type_traits>
 
@@ -103,4 +105,25 @@ TEST_CASE("secure_from_hex parses as from_hex does, into a self-wiping buffer") 
   CHECK_THROWS_AS(secure_from_hex("abc"), Error);
   const std::string sixty_four(64, 'a');
   CHECK(secure_from_hex(sixty_four).size() == 32);
+}
+
+TEST_CASE("a SecureString leaves nothing of its secret in the object, short or grown") {
+  auto contains = [](const unsigned char* p, std::size_t n, std::string_view needle) {
+    return std::string_view(reinterpret_cast<const char*>(p), n).find(needle) != std::string_view::npos;
+  };
+  alignas(SecureString) unsigned char storage[sizeof(SecureString)];
+  {
+    auto* s = new (storage) SecureString("482917");  // short: kept in the object, never allocated
+    CHECK(contains(storage, sizeof storage, "482917"));
+    s->~SecureString();
+    CHECK_FALSE(contains(storage, sizeof storage, "4829"));
+  }
+  {
+    auto* s = new (storage) SecureString("secret!");
+    s->append(40, 'x');  // grows onto the heap; the first characters were in the object
+    s->~SecureString();
+    CHECK_FALSE(contains(storage, sizeof storage, "cret"));
+  }
+  SecureString id = SecureString("q1: answer").substr(0, 2);
+  CHECK(id == "q1");
 }
