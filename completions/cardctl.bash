@@ -74,7 +74,7 @@ _cardctl() {
     policy) opts="check --json" ;;
     issue) opts="--reader --serial --template --holder --name --answer --choose-pin --pin-file --force --home --operator --passphrase-file --json" ;;
     challenge) opts="--reader --serial --detach --response-file --no-check --pin-file --policy --template --json" ;;
-    respond) opts="--card --challenge --no-check --answers-file --algorithm --key-version --home --operator --passphrase-file --json" ;;
+    respond) opts="--card --challenge --no-check --report-rejected --answers-file --algorithm --key-version --home --operator --passphrase-file --json" ;;
     unblock) opts="--reader --serial --response --response-file --no-check --pin-file --puc --puk-file --force --policy --template --json" ;;
     audit) opts="verify show --home --operator --passphrase-file --card --action --by --since --until --json" ;;
     *) return ;;

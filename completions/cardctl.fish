@@ -65,6 +65,7 @@ complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l force -d 'Allow 
 complete -c cardctl -n "__fish_seen_subcommand_from respond audit" -l card -x -d 'Card id'
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l challenge -x -d 'Challenge code'
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l no-check -d 'The challenge has no check'
+complete -c cardctl -n "__fish_seen_subcommand_from respond" -l report-rejected -d 'Record that the card rejected a correct response'
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l answers-file -r -F -d "Caller's answers file"
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l algorithm -x -a 'tdes aes128 aes192 aes256' -d 'Admin key algorithm'
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -l action -x -d 'Only this action'
