@@ -240,6 +240,12 @@ _check $? "respond >/dev/full exited $rc, expected 8"
 _check $? "the undeliverable response is not audited as undelivered"
 [[ $(trail_count 41041 respond ok) == 1 ]]
 _check $? "the undeliverable response was audited as given"
+respond 41041 "$mallory_code" "$OTHER_ANSWERS" --json >&- 2>"$T_ROOT/closed.err"
+rc=$?
+[[ $rc == 8 && $(trail_count 41041 respond undelivered) == 2 && $(trail_count 41041 respond ok) == 1 ]]
+_check $? "respond >&- exited $rc; a response to a closed stdout must be undelivered, not given"
+grep -q "could not be written out" "$T_ROOT/closed.err"
+_check $? "respond >&- did not say the response could not be written: $(cat "$T_ROOT/closed.err")"
 run respond 41041 "$mallory_code" "$OTHER_ANSWERS" --json
 assert_json '.unblocks_left_in_period' 1
 
