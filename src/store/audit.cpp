@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <optional>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -40,70 +41,77 @@ void json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-// Reads one JSON string as json_string writes it, starting at the opening quote; pos ends after the closing quote.
-std::string read_string(std::string_view line, std::size_t& pos) {
-  std::string out;
-  if (pos >= line.size() || line[pos] != '"') return out;
+// Reads one JSON string as json_string writes it, starting at the opening quote; pos ends after the closing
+// quote. false when the text there is not such a string.
+bool read_string(std::string_view line, std::size_t& pos, std::string& out) {
+  out.clear();
+  if (pos >= line.size() || line[pos] != '"') return false;
   for (++pos; pos < line.size(); ++pos) {
     char c = line[pos];
     if (c == '"') {
       ++pos;
-      break;
+      return true;
     }
-    if (c == '\\' && pos + 1 < line.size()) {
-      char n = line[++pos];
-      if (n == 'u' && pos + 4 < line.size()) {
-        std::string hex(line.substr(pos + 1, 4));
-        out.push_back(static_cast<char>(std::strtol(hex.c_str(), nullptr, 16)));
-        pos += 4;
-      } else {
-        out.push_back(n == 'n' ? '\n' : n == 't' ? '\t' : n == 'r' ? '\r' : n);
-      }
-    } else {
+    if (c != '\\') {
       out.push_back(c);
+      continue;
+    }
+    if (++pos >= line.size()) return false;
+    char n = line[pos];
+    if (n == 'u') {
+      if (pos + 4 >= line.size()) return false;
+      std::string hex(line.substr(pos + 1, 4));
+      char* end = nullptr;
+      long v = std::strtol(hex.c_str(), &end, 16);
+      if (end != hex.c_str() + 4 || v > 0xFF) return false;
+      out.push_back(static_cast<char>(v));
+      pos += 4;
+    } else {
+      out.push_back(n == 'n' ? '\n' : n == 't' ? '\t' : n == 'r' ? '\r' : n);
     }
   }
-  return out;
+  return false;
 }
 
-// Reads the value of "key":"..." from a line written by audit_canonical (values are escaped by json_string, so
-// the needle cannot match inside a value).
-std::string field(std::string_view line, std::string_view key) {
-  std::string needle = "\"" + std::string(key) + "\":\"";
-  auto pos = line.find(needle);
-  if (pos == std::string_view::npos) return "";
-  pos += needle.size() - 1;
-  return read_string(line, pos);
+bool expect(std::string_view line, std::size_t& pos, std::string_view text) {
+  if (line.substr(pos, text.size()) != text) return false;
+  pos += text.size();
+  return true;
 }
 
-std::vector<std::pair<std::string, std::string>> details_of(std::string_view line) {
-  std::vector<std::pair<std::string, std::string>> out;
-  constexpr std::string_view needle = "\"details\":{";
-  auto pos = line.find(needle);
-  if (pos == std::string_view::npos) return out;
-  pos += needle.size();
+struct ParsedLine {
+  AuditEntry entry;
+  std::string prev;
+};
+
+// Parses a line in the exact shape audit_canonical writes (with or without the MAC after it), field by field in
+// order, so that a value or a detail can never be taken for another field.
+std::optional<ParsedLine> parse_line(std::string_view line) {
+  ParsedLine p;
+  AuditEntry& e = p.entry;
+  std::size_t pos = 0;
+  if (!expect(line, pos, "{\"seq\":")) return std::nullopt;
+  std::size_t digits = pos;
+  while (pos < line.size() && line[pos] >= '0' && line[pos] <= '9' && pos - digits < 19)
+    e.seq = e.seq * 10 + static_cast<std::uint64_t>(line[pos++] - '0');
+  if (pos == digits) return std::nullopt;
+  std::pair<const char*, std::string*> fields[] = {{"time", &e.time},       {"operator", &e.operator_name},
+                                                   {"action", &e.action},   {"card", &e.card_id},
+                                                   {"holder", &e.holder_id}, {"outcome", &e.outcome},
+                                                   {"reason", &e.reason}};
+  for (auto& [key, value] : fields)
+    if (!expect(line, pos, ",\"") || !expect(line, pos, key) || !expect(line, pos, "\":") ||
+        !read_string(line, pos, *value))
+      return std::nullopt;
+  if (!expect(line, pos, ",\"details\":{")) return std::nullopt;
   while (pos < line.size() && line[pos] == '"') {
-    std::string k = read_string(line, pos);
-    if (pos >= line.size() || line[pos] != ':') break;
-    ++pos;
-    std::string v = read_string(line, pos);
-    out.emplace_back(std::move(k), std::move(v));
+    std::string k, v;
+    if (!read_string(line, pos, k) || !expect(line, pos, ":") || !read_string(line, pos, v)) return std::nullopt;
+    e.details.emplace_back(std::move(k), std::move(v));
     if (pos < line.size() && line[pos] == ',') ++pos;
   }
-  return out;
-}
-
-AuditEntry entry_of(std::string_view line) {
-  AuditEntry e;
-  e.time = field(line, "time");
-  e.operator_name = field(line, "operator");
-  e.action = field(line, "action");
-  e.card_id = field(line, "card");
-  e.holder_id = field(line, "holder");
-  e.outcome = field(line, "outcome");
-  e.reason = field(line, "reason");
-  e.details = details_of(line);
-  return e;
+  if (!expect(line, pos, "},\"prev\":") || !read_string(line, pos, p.prev)) return std::nullopt;
+  return p;
 }
 
 std::uint64_t seq_of(std::string_view line) {
@@ -193,6 +201,9 @@ AuditHead AuditLog::append(const AuditEntry& entry) {
   Bytes mac = crypto::hmac_sha256(key_, view(canonical));
   std::string line = canonical + ",\"mac\":\"" + to_hex(mac) + "\"}";
   std::string record = line + "\n";
+  // A last line that lost its newline (an edit, a copy) still ends an entry: the new one starts on its own line.
+  char last = '\n';
+  if (before > 0 && ::pread(f.fd, &last, 1, before - 1) == 1 && last != '\n') record.insert(record.begin(), '\n');
   // A full disk or a file-size limit must leave no half line behind: cut back and report.
   auto* old_handler = std::signal(SIGXFSZ, SIG_IGN);
   ssize_t n = ::write(f.fd, record.data(), record.size());
@@ -249,11 +260,12 @@ VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optio
     if (seq != n)
       return bad(n, "expected entry " + std::to_string(n) + ", found entry " + std::to_string(seq) +
                         (seq > n ? " (entries deleted)" : " (entries reordered or duplicated)"));
-    if (field(canonical, "prev") != prev) return bad(n, "the chain is broken (an earlier entry was replaced)");
+    auto parsed = parse_line(canonical);
+    if (!parsed) return bad(n, "not an audit entry (damaged)");
+    if (parsed->prev != prev) return bad(n, "the chain is broken (an earlier entry was replaced)");
     prev = hash_of(line);
     hashes.push_back(prev);
-    out.entries.push_back(entry_of(canonical));
-    out.entries.back().seq = seq;
+    out.entries.push_back(std::move(parsed->entry));
     v.head = {seq, prev};
     ++v.entries;
   }
@@ -277,7 +289,9 @@ VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optio
 std::vector<AuditEntry> query_audit(const std::string& path, const AuditFilter& f) {
   std::vector<AuditEntry> out;
   for (const auto& line : lines_of(path)) {
-    AuditEntry e = entry_of(line);
+    auto parsed = parse_line(line);
+    if (!parsed) continue;  // a damaged line: audit verify reports it
+    AuditEntry e = std::move(parsed->entry);
     if (!f.since.empty() && e.time < f.since) continue;
     if (!f.until.empty() && e.time.compare(0, f.until.size(), f.until) > 0) continue;
     if (!f.card_id.empty() && e.card_id != f.card_id) continue;

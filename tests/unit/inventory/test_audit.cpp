@@ -120,3 +120,28 @@ TEST_CASE("a write that does not fit leaves no half line and says so") {
   CHECK(files::read(path) == before);
   CHECK(store::verify_audit(path, kKey, std::nullopt).ok);
 }
+
+TEST_CASE("found by fuzz_audit: a detail named like a field, control characters, a last line without newline") {
+  char t[] = "/tmp/cardctl-audit-XXXXXX";
+  std::string dir = mkdtemp(t);
+  std::string path = dir + "/audit.log";
+  const Bytes key(32, 0x41);
+  store::AuditLog log(path, key);
+  log.append({"2026-11-01T00:00:00Z", "op", "respond", "c1", "h", "ok", "bell\x07 and \"quotes\"",
+              {{"prev", "not the chain"}, {"seq", "9"}, {"reason", "x"}}});
+  auto head = log.append({"2026-11-01T00:00:01Z", "op", "respond", "c1", "h", "ok", "", {}});
+  auto v = store::read_audit(path, key, head);
+  REQUIRE(v.verification.ok);
+  REQUIRE(v.entries.size() == 2);
+  CHECK(v.entries[0].reason == "bell\x07 and \"quotes\"");
+  CHECK(v.entries[0].detail("prev") == "not the chain");
+  CHECK(v.entries[0].seq == 1);
+  CHECK(store::query_audit(path, {})[0].reason == "bell\x07 and \"quotes\"");
+  // The last newline removed: the next entry still starts on a line of its own.
+  std::system(("truncate -s -1 " + path).c_str());
+  head = log.append({"2026-11-01T00:00:02Z", "op", "init", "", "", "ok", "", {}});
+  auto after = store::read_audit(path, key, head);
+  CHECK(after.verification.ok);
+  CHECK(after.entries.size() == 3);
+  std::system(("rm -rf " + dir).c_str());
+}
