@@ -134,7 +134,7 @@ run "$CARDCTL" challenge --reader "sim:$card" --detach --json
 challenge=$(code_of "$OUT")
 run "$CARDCTL" unblock --reader "sim:$card" --response "$staff_response" --pin-file "$PIN"   # an old response
 assert_exit 4
-assert_stderr_contains "wrong response"
+assert_stderr_contains "rejected a response that was read out correctly (its check matched): it answers another challenge"
 [[ $(pin_left "$card") == 0 ]]
 _check $? "a wrong response changed the PIN counter"
 
