@@ -50,6 +50,8 @@ class Site {
   /// The audit trail, verified against the inventory's head; Error(io) when it is not intact, since the
   /// helpdesk's limits are read from it.
   std::vector<store::AuditEntry> verified_audit();
+  /// The trail's last entry as the inventory recorded it (MAC checked); Error(io) when the record is missing.
+  std::optional<store::AuditHead> audit_head();
 
   std::string previous_installation;  // set by init when it replaced one
 
@@ -61,6 +63,7 @@ class Site {
  private:
   Site(SitePaths p, store::Keystore k, store::Inventory i, policy::Policy pol)
       : paths(std::move(p)), keystore(std::move(k)), inventory(std::move(i)), policy(std::move(pol)) {}
+  bool creating_ = false;  // init: the first entry starts the trail
 };
 
 /// The operator name recorded in the audit trail: --operator, else $CARDCTL_OPERATOR, else the login name.

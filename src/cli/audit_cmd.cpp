@@ -33,8 +33,7 @@ void setup_audit(CLI::App& app, Context& ctx) {
 
 void run_audit_verify(const AuditOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx);
-  std::optional<store::AuditHead> head;
-  if (auto h = site.inventory.audit_head()) head = store::AuditHead{h->first, h->second};
+  auto head = site.audit_head();
   auto trail = store::read_audit(site.paths.audit(), site.keystore.audit_key(), head);
   auto& v = trail.verification;
   // The inventory's security-relevant rows: their MACs, and the card states the trail records.

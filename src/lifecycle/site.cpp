@@ -91,6 +91,7 @@ Site Site::init(const SitePaths& given, const Passphrase& passphrase, const Init
     files::write_atomic(building.policy(), files::read(options.policy_file), 0600);
     auto inventory = store::Inventory::open(building.inventory(), inventory_options(ks, true));
     Site site(building, std::move(ks), std::move(inventory), std::move(pol));
+    site.creating_ = true;
     site.audit({"", operator_name(options.operator_name), "init", "", "", "ok",
                 options.import_master ? "master key imported" : "",
                 {{"key_version", std::to_string(site.keystore.current_version())},
@@ -135,10 +136,18 @@ Site Site::open(const SitePaths& paths, const Passphrase& passphrase) {
   return Site(paths, std::move(ks), std::move(inventory), std::move(pol));
 }
 
+std::optional<store::AuditHead> Site::audit_head() {
+  auto h = inventory.audit_head();
+  // Every installation audits its init, so the head exists from the start: a missing one was deleted, which
+  // would otherwise let a deleted trail pass as a new one.
+  if (!h)
+    throw Error(ErrorKind::io, "the inventory " + paths.inventory() + " has no record of the audit trail's last entry",
+                "run cardctl audit verify, keep the files as evidence and restore the inventory from your backup");
+  return store::AuditHead{h->first, h->second};
+}
+
 std::vector<store::AuditEntry> Site::verified_audit() {
-  std::optional<store::AuditHead> head;
-  if (auto h = inventory.audit_head()) head = store::AuditHead{h->first, h->second};
-  auto trail = store::read_audit(paths.audit(), keystore.audit_key(), head);
+  auto trail = store::read_audit(paths.audit(), keystore.audit_key(), audit_head());
   if (!trail.verification.ok)
     throw Error(ErrorKind::io, "the audit trail " + paths.audit() + " is not intact (" + trail.verification.problem +
                                    "): the helpdesk's limits cannot be read from it",
@@ -148,6 +157,7 @@ std::vector<store::AuditEntry> Site::verified_audit() {
 
 void Site::audit(store::AuditEntry entry) {
   if (entry.time.empty()) entry.time = inventory.now();
+  if (!creating_) audit_head();  // never start a new trail over a deleted one
   store::AuditLog log(paths.audit(), keystore.audit_key());
   store::AuditHead head = log.append(entry);
   inventory.set_audit_head(head.seq, head.hash);

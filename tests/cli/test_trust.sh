@@ -168,6 +168,14 @@ assert_stderr_contains "the audit trail's head"
 run respond 41040 "$alice_code" "$ANSWERS"
 assert_exit 8
 assert_stdout_empty
+# the trail and the inventory's record of it both deleted: not a fresh start either
+rm "$CARDCTL_HOME/audit.log"
+sqlite3 "$DB" "DELETE FROM meta WHERE key = 'audit_head'"
+run respond 41040 "$alice_code" "$ANSWERS"
+assert_exit 8
+assert_stderr_contains "no record of the audit trail's last entry"
+run "$CARDCTL" audit verify
+assert_exit 8
 cp "$T_ROOT/audit.bak" "$CARDCTL_HOME/audit.log"
 restore
 run respond 41040 "$alice_code" "$ANSWERS" --json
