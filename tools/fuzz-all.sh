@@ -10,15 +10,17 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 bin=$root/build-fuzz/tests/fuzz
 
+all=$(sed -n 's/^cardctl_fuzz_target(\([a-z_0-9]*\) .*/\1/p' tests/fuzz/CMakeLists.txt)
+# Only the fuzz targets: the unit tests of the preset are not needed here.
 nice -n 15 cmake --preset fuzz >/dev/null
-nice -n 15 cmake --build --preset fuzz
+nice -n 15 cmake --build --preset fuzz --target $all record_corpus
 
 if [ "${1:-}" = "--record" ]; then
   exec nice -n 15 "$bin/record_corpus" "$root/tests/fuzz/corpus"
 fi
 minutes=${1:?usage: tools/fuzz-all.sh MINUTES [TARGET...] | --record}
 shift
-targets=${*:-$(sed -n 's/^cardctl_fuzz_target(\([a-z_0-9]*\) .*/\1/p' tests/fuzz/CMakeLists.txt)}
+targets=${*:-$all}
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/cardctl-fuzz.XXXXXX")
 echo "scratch directory: $scratch"
@@ -28,7 +30,7 @@ for t in $targets; do
   mkdir -p "$scratch/$t"
   cp "$root/tests/fuzz/corpus/$t"/* "$scratch/$t/" 2>/dev/null || true
   log=$scratch/$t.log
-  if nice -n 15 "$bin/$t" -max_total_time=$((minutes * 60)) -timeout=30 -print_final_stats=1 \
+  if nice -n 15 "$bin/$t" -max_total_time=$((minutes * 60)) -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
        -artifact_prefix="$scratch/$t-" "$scratch/$t" >"$log" 2>&1; then
     result=ok
   else

@@ -73,7 +73,8 @@ void trail_file(ByteView file, const std::string& path) {
   if (all.empty()) return;
   const store::AuditFilter f{.since = all[0].time.substr(0, 4), .card_id = all[0].card_id, .action = all[0].action};
   for (const auto& e : store::query_audit(path, f))
-    if (e.card_id != f.card_id || e.action != f.action || (!f.since.empty() && e.time < f.since))
+    if ((!f.card_id.empty() && e.card_id != f.card_id) || (!f.action.empty() && e.action != f.action) ||
+        (!f.since.empty() && e.time < f.since))
       fail("query: an entry that does not match the filter");
 }
 
