@@ -15,9 +15,9 @@ namespace {
 using namespace cardctl;
 using fuzz::fail;
 
-// What a client sends first (piv-protocol.md §1): select, version, serial, metadata of PIN, PUK, 9B and 9A,
-// PIN counter, VERIFY 123456, CHUID, discovery, certificate 9A, 9B witness (TDES and AES-128), 9B response
-// without a challenge, ECDSA P-256 signature in 9A, GET RESPONSE.
+// What a client sends first (SP 800-73-4 Part 2 §3 and the YubiKey extensions): select, version, serial,
+// metadata of PIN, PUK, 9B and 9A, PIN counter, VERIFY 123456, CHUID, discovery, certificate 9A, 9B witness (TDES
+// and AES-128), 9B response without a challenge, ECDSA P-256 signature in 9A, GET RESPONSE.
 const char* const kApdus[] = {
     "00A4040005A000000308",      "00FD000000",       "00F8000000", "00F7008000", "00F7008100", "00F7009B00",
     "00F7009A00",                "00200080",         "0020008008313233343536FFFF",

@@ -43,7 +43,8 @@ inline std::string scratch_path(const std::string& name) {
 }
 
 inline bool contains(ByteView haystack, ByteView needle) {
-  return !needle.empty() && std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) != haystack.end();
+  return !needle.empty() &&
+         std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) != haystack.end();
 }
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return !needle.empty() && haystack.find(needle) != std::string::npos;

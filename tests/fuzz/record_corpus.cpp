@@ -138,7 +138,8 @@ void sim_seed(const std::string& name, std::uint8_t options, const std::function
     if (reply.size() > 4 && counts["fuzz_tlv"] < 20)
       write("fuzz_tlv", std::to_string(counts["fuzz_tlv"]), ByteView(reply).first(reply.size() - 2));
     if (counts["fuzz_channel"] < 20) {
-      Bytes ch{static_cast<std::uint8_t>(counts["fuzz_channel"] * 37), static_cast<std::uint8_t>(counts["fuzz_channel"])};
+      const int n = counts["fuzz_channel"];
+      Bytes ch{static_cast<std::uint8_t>(n * 37), static_cast<std::uint8_t>(n)};
       ch.push_back(static_cast<std::uint8_t>(std::min<std::size_t>(reply.size(), 255)));
       ch.insert(ch.end(), reply.begin(), reply.begin() + std::min<std::size_t>(reply.size(), 255));
       write("fuzz_channel", std::to_string(counts["fuzz_channel"]), ch);
