@@ -46,6 +46,11 @@ class ReferenceCard {
   void reappear();
 
   const CardOptions& options() const;
+  /// The PIN and PUK retry counters, read only (the fuzz targets check their invariants after every APDU).
+  struct RetryCounters {
+    int pin_left = 0, pin_max = 0, puk_left = 0, puk_max = 0;
+  };
+  RetryCounters retry_counters() const;
   /// Replaces the random source (tests pin challenges and witnesses with it). Not saved in the state file.
   void set_random(crypto::RandomSource random);
 

@@ -142,6 +142,10 @@ void ReferenceCard::reappear() {
   impl_->reset();
 }
 const CardOptions& ReferenceCard::options() const { return impl_->state.options; }
+ReferenceCard::RetryCounters ReferenceCard::retry_counters() const {
+  const CardState& s = impl_->state;
+  return {s.pin.left, s.pin.max, s.puk.left, s.puk.max};
+}
 void ReferenceCard::set_random(crypto::RandomSource random) { impl_->random = std::move(random); }
 
 }  // namespace cardctl::sim
