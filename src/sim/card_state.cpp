@@ -61,8 +61,12 @@ Reference reference_from(const toml::node_view<const toml::node>& n, const std::
   Reference r;
   r.value = to_secure(from_hex(need<std::string>(n["value"], source, name)));
   if (r.value.size() != 8) bad(source, std::string(name) + " value is not 8 bytes");
-  r.max = static_cast<int>(need<std::int64_t>(n["max"], source, name));
-  r.left = static_cast<int>(need<std::int64_t>(n["left"], source, name));
+  auto max = need<std::int64_t>(n["max"], source, name), left = need<std::int64_t>(n["left"], source, name);
+  // A YubiKey takes 1 to 255 tries (SET PIN RETRIES); a counter outside 0..max is an edited file.
+  if (max < 1 || max > 255 || left < 0 || left > max)
+    bad(source, std::string(name) + " retry counter out of range (" + std::to_string(left) + " of " + std::to_string(max) + ")");
+  r.max = static_cast<int>(max);
+  r.left = static_cast<int>(left);
   r.is_default = n["default"].value_or(false);
   return r;
 }

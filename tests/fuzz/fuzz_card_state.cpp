@@ -1,10 +1,11 @@
 // The reference card's state file (src/sim/card_state.cpp), damaged or hand-edited: load() fails only with
-// Error(io) naming the file, or gives a card whose state round-trips (save, load, save gives the same text) and
+// Error(io) naming the file, or gives a card whose retry counters are in range and whose state round-trips (save, load, save gives the same text) and
 // which answers a client's usual APDUs (SELECT, metadata, VERIFY, GET DATA, GENERAL AUTHENTICATE, signing) with
 // a status word, without crashing, whatever the file held (keys, objects, pending challenge, chained data).
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
@@ -39,6 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (e.kind() != ErrorKind::io || !fuzz::contains(e.what(), path)) fail("load: not an io error naming the file");
     return 0;
   }
+  const auto counters = card->retry_counters();
+  for (auto [left, max] : {std::pair{counters.pin_left, counters.pin_max}, std::pair{counters.puk_left, counters.puk_max}})
+    if (max < 1 || max > 255 || left < 0 || left > max) fail("load: a retry counter out of range was accepted");
   card->save(path);
   const Bytes saved = files::read(path);
   sim::ReferenceCard::load(path).save(path);

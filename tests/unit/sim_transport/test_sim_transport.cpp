@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "cardctl/apdu.hpp"
@@ -216,4 +218,27 @@ TEST_CASE("a card that vanishes is card_removed, naming the reader, also on the 
   CHECK(removed);
   CHECK_THROWS_WITH_AS(transport::connect_sim(card.spec(), ShareMode::shared),
                        ("card removed from reader " + card.spec()).c_str(), Error);
+}
+
+TEST_CASE("a state file whose retry counter is out of range is refused as damaged") {
+  TempCard card;
+  std::string text;
+  {
+    std::ifstream in(card.path);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto at = text.find("left = 3");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 8, "left = 9");  // 9 tries left of 3: an edited file
+  {
+    std::ofstream out(card.path, std::ios::trunc);
+    out << text;
+  }
+  try {
+    sim::ReferenceCard::load(card.path);
+    FAIL("loaded a card with 9 of 3 tries left");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::io);
+    CHECK(std::string(e.what()).find("retry counter out of range (9 of 3)") != std::string::npos);
+  }
 }
