@@ -190,7 +190,7 @@ struct Harness {
     if (!right && value == m.pin) value[0] ^= 0x01;
     const bool exact = clean(apdu::ins::verify);
     const auto before = card.retry_counters();
-    const auto r = send(apdu::Command{0x00, apdu::ins::verify, 0x00, piv::keyref::pin, value, std::nullopt});
+    const auto r = send(apdu::Command{0x00, apdu::ins::verify, 0x00, piv::keyref::pin, to_secure(value), std::nullopt});
     if (!exact || r.sw == sw::ins_not_supported) return;
     const auto now = card.retry_counters();
     if (before.pin_left == 0) {
@@ -210,18 +210,19 @@ struct Harness {
     const std::uint32_t first_tag = mutual ? piv::tag::witness : piv::tag::challenge;
     bool exact = clean(ins);
     const auto r1 = send(apdu::Command{0x00, ins, info.piv_id, piv::keyref::management,
-                                       auth_template({{first_tag, ByteView()}}), 256});
+                                       to_secure(auth_template({{first_tag, ByteView()}})), 256});
     if (!exact || r1.sw == sw::ins_not_supported) return;
     const auto first = auth_item(r1, first_tag);
     if (r1.sw != sw::ok || !first || first->size() != info.block_length) fail("9B step 1 refused with the right key");
-    Bytes answer = mutual ? crypto::decrypt_block(m.alg, m.key, *first) : crypto::encrypt_block(m.alg, m.key, *first);
+    SecureBytes answer = mutual ? crypto::decrypt_block(m.alg, m.key, *first)
+                                : to_secure(crypto::encrypt_block(m.alg, m.key, *first));
     if (!right) answer[0] ^= 0x80;
     const Bytes challenge(info.block_length, 0xC3);
     const Bytes data = mutual ? auth_template({{piv::tag::witness, answer}, {piv::tag::challenge, challenge},
                                                {piv::tag::response, ByteView()}})
                               : auth_template({{piv::tag::response, answer}});
     exact = clean(ins);
-    const auto r2 = send(apdu::Command{0x00, ins, info.piv_id, piv::keyref::management, data, 256});
+    const auto r2 = send(apdu::Command{0x00, ins, info.piv_id, piv::keyref::management, to_secure(data), 256});
     if (!exact || r2.sw == sw::ins_not_supported) return;
     if (!right) {
       if (r2.sw != sw::security_status) fail("9B: a wrong answer must give 6982");
@@ -242,7 +243,7 @@ struct Harness {
   void reset_retry_counter(std::uint8_t op) {
     const Bytes pin = new_reference(op >> 2);
     if (op & 0x01) {  // P1=02 after 9B: new PIN only; refused unless 9B authenticated on an admin-reset card
-      send(apdu::Command{0x00, apdu::ins::reset_retry_counter, 0x02, piv::keyref::pin, pin, std::nullopt});
+      send(apdu::Command{0x00, apdu::ins::reset_retry_counter, 0x02, piv::keyref::pin, to_secure(pin), std::nullopt});
       return;
     }
     const bool right = op & 0x02;
@@ -251,7 +252,7 @@ struct Harness {
     const auto before = card.retry_counters();
     const bool exact = clean(apdu::ins::reset_retry_counter);
     const auto r = send(apdu::Command{0x00, apdu::ins::reset_retry_counter, 0x00, piv::keyref::pin,
-                                      concat({puk, pin}), std::nullopt});
+                                      to_secure(concat({puk, pin})), std::nullopt});
     if (!exact || r.sw == sw::ins_not_supported) return;
     const auto now = card.retry_counters();
     if (before.puk_left == 0) {
@@ -271,7 +272,7 @@ struct Harness {
     if (!right && old == current) old[0] ^= 0x01;
     const Bytes replacement = new_reference(op >> 2);
     const auto r = send(apdu::Command{0x00, apdu::ins::change_reference, 0x00,
-                                      puk ? piv::keyref::puk : piv::keyref::pin, concat({old, replacement}),
+                                      puk ? piv::keyref::puk : piv::keyref::pin, to_secure(concat({old, replacement})),
                                       std::nullopt});
     if (r.sw == sw::ok && (!right || current != replacement)) fail("CHANGE REFERENCE DATA accepted a wrong value");
   }
