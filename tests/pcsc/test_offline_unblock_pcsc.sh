@@ -83,8 +83,8 @@ if command -v tmux >/dev/null; then
   wait_for() { for _ in $(seq 150); do screen | grep -q "$1" && return 0; sleep 0.1; done; fail "no '$1' on screen: $(screen)"; }
   wait_for "response code"
   challenge=$(screen | awk '/^Challenge:/ { $1 = ""; c = $0 } /^Check:/ { print c " " $2 }' | sed 's/^ *//')
-  resp=$("$CARDCTL_BIN" respond --card 41002 --challenge "$challenge" --answers-file "$answers" --json | jq -r .response)
-  tmux -S "$sock" send-keys "$resp" Enter
+  resp=$("$CARDCTL_BIN" respond --card 41002 --challenge "$challenge" --answers-file "$answers" --json | jq -r '.response + " " + .check')
+  tmux -S "$sock" send-keys "$resp" Enter   # with its check, as the helpdesk reads it out
   wait_for "Enter new PIN"
   tmux -S "$sock" send-keys 482917 Enter
   wait_for "Repeat new PIN"
