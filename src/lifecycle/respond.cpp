@@ -96,9 +96,8 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   r.random(session_bytes);
   const std::string session = to_hex(session_bytes);
 
-  // Checks the limit (and, before identification, the lockout) from the verified trail.
-  auto check_limits = [&](bool lockout) -> std::optional<Refusal> {
-    Ledger ledger(site.verified_audit());
+  // Checks the limit (and, before identification, the lockout) against the verified trail.
+  auto check_limits = [&](const Ledger& ledger, bool lockout) -> std::optional<Refusal> {
     int used = ledger.responses(r.card_id, period_start);
     if (used >= rules.unblocks_per_period)
       return Refusal{"offline unblock limit",
@@ -127,7 +126,7 @@ RespondResult respond(Site& site, const RespondRequest& r) {
     // The questions are recorded before they are asked, and the identification counts as failed until it
     // succeeds: hanging up cannot re-roll them.
     auto refusal = serialised(site, r.card_id, [&] {
-      auto why = check_limits(true);
+      auto why = check_limits(Ledger(site.verified_audit()), true);
       site.audit(why ? store::AuditEntry{"", r.operator_name, w::respond, r.card_id, holder, "refused", why->rule, {}}
                      : store::AuditEntry{"", r.operator_name, w::identify, r.card_id, holder, w::started, "",
                                          {{w::session, session}, {"questions", join(asked)}}});
@@ -156,9 +155,10 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   }
 
   // The response is reserved (counted) before it is shown, and recorded as given only once it was written out.
-  int left = 0;
+  int left = 0, rejected_reports = 0;
   auto refusal = serialised(site, r.card_id, [&] {
-    auto why = check_limits(false);
+    Ledger ledger(site.verified_audit());
+    auto why = check_limits(ledger, false);
     if (identify)
       site.audit({"", r.operator_name, w::identify, r.card_id, holder, "ok", "", {{w::session, session}}});
     if (why) {
@@ -169,13 +169,14 @@ RespondResult respond(Site& site, const RespondRequest& r) {
                 {{w::session, session},
                  {"algorithm", crypto::info(algorithm).name},
                  {"key_version", std::to_string(version)}}});
-    left = rules.unblocks_per_period - Ledger(site.verified_audit()).responses(r.card_id, period_start);
+    left = rules.unblocks_per_period - ledger.responses(r.card_id, period_start) - 1;  // this one is reserved now
+    rejected_reports = ledger.rejected_reports(r.card_id);
     return why;
   });
   if (refusal) throw Error(ErrorKind::policy, refusal->message, refusal->hint);
 
   RespondResult result{r.card_id, holder, algorithm, version, codes::format(r.card_id, response), std::max(0, left),
-                       Ledger(site.verified_audit()).rejected_reports(r.card_id)};
+                       rejected_reports};
   try {
     if (r.deliver) r.deliver(result);
   } catch (const Error& e) {
