@@ -156,6 +156,14 @@ assert_no_new_files() {
   _check $? "files left behind in $1: $(echo $extra)"
 }
 
+# secret_file NAME CONTENT: CONTENT and a newline in a 0600 file under $T_ROOT/secrets; prints its path.
+secret_file() {
+  mkdir -p "$T_ROOT/secrets"
+  printf '%s\n' "$2" >"$T_ROOT/secrets/$1"
+  chmod 600 "$T_ROOT/secrets/$1"
+  echo "$T_ROOT/secrets/$1"
+}
+
 # new_card NAME [cardsim create options]: a factory-fresh reference card; prints its path.
 new_card() {
   local name=$1

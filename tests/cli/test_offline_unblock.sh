@@ -6,13 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 export CARDCTL_HOME=$T_ROOT/site CARDCTL_PASSPHRASE="test passphrase 1" CARDCTL_OPERATOR=helpdesk-1
-SECRETS=$T_ROOT/secrets
-mkdir -p "$SECRETS"
-secret_file() {  # secret_file NAME CONTENT: a 0600 file
-  printf '%s\n' "$2" >"$SECRETS/$1"
-  chmod 600 "$SECRETS/$1"
-  echo "$SECRETS/$1"
-}
 
 # A policy with a TDES and an AES template that allow offline unblock, and one that does not.
 POLICY=$T_ROOT/policy.toml

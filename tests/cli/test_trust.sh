@@ -5,13 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 
 export CARDCTL_HOME=$T_ROOT/site CARDCTL_PASSPHRASE="test passphrase 1" CARDCTL_OPERATOR=helpdesk-1
-SECRETS=$T_ROOT/secrets
-mkdir -p "$SECRETS"
-secret_file() {  # secret_file NAME CONTENT: a 0600 file
-  printf '%s\n' "$2" >"$SECRETS/$1"
-  chmod 600 "$SECRETS/$1"
-  echo "$SECRETS/$1"
-}
 POLICY=$CARDCTL_SOURCE/examples/policy.toml   # AES-192 "staff" cards; 3 responses per 30 days; lockout after 3
 ANSWERS=$(secret_file answers "first-school: Elm Primary
 first-street: Oak Road

@@ -61,6 +61,16 @@ RespondRequest make_request(std::string card, std::string challenge, std::string
   return r;
 }
 
+// A reference card issued from request() in the world's site, and a connection to it.
+struct IssuedCard {
+  sim::ReferenceCard card;
+  testing::CardConnection conn{card};
+  IssuedCard(World& w, std::uint32_t serial) : card(sim::ReferenceCard::factory({.serial = serial})) {
+    piv::PivSession s(conn);
+    issue_card(*w.site, s, request());
+  }
+};
+
 int responses(Site& site, const std::string& card) { return Ledger(site.verified_audit()).responses(card, ""); }
 
 void block_pin(testing::CardConnection& conn) {
@@ -124,12 +134,8 @@ TEST_CASE("init refuses to overwrite, then the whole story works and is audited"
 
 TEST_CASE("wrong answers are refused, counted, and lock the holder out") {
   World w;
-  auto card = sim::ReferenceCard::factory({.serial = 5550002});
-  testing::CardConnection conn(card);
-  {
-    piv::PivSession s(conn);
-    issue_card(*w.site, s, request());
-  }
+  IssuedCard issued(w, 5550002);
+  auto& conn = issued.conn;
   piv::PivSession holder(conn);
   auto pending = begin_offline_unblock(holder);
   RespondRequest rr = make_request("5550002", pending.code().display(), "op", answers(false));
@@ -160,12 +166,8 @@ TEST_CASE("wrong answers are refused, counted, and lock the holder out") {
 
 TEST_CASE("the per-period limit, unknown cards and mistyped challenges") {
   World w;
-  auto card = sim::ReferenceCard::factory({.serial = 5550003});
-  testing::CardConnection conn(card);
-  {
-    piv::PivSession s(conn);
-    issue_card(*w.site, s, request());
-  }
+  IssuedCard issued(w, 5550003);
+  auto& conn = issued.conn;
   piv::PivSession holder(conn);
   auto pending = begin_offline_unblock(holder);
   RespondRequest rr = make_request("5550003", pending.code().display(), "op", answers(true));
@@ -205,12 +207,8 @@ TEST_CASE("the per-period limit, unknown cards and mistyped challenges") {
 
 TEST_CASE("a response that could not be shown is recorded as undelivered and not counted") {
   World w;
-  auto card = sim::ReferenceCard::factory({.serial = 5550004});
-  testing::CardConnection conn(card);
-  {
-    piv::PivSession s(conn);
-    issue_card(*w.site, s, request());
-  }
+  IssuedCard issued(w, 5550004);
+  auto& conn = issued.conn;
   piv::PivSession holder(conn);
   auto pending = begin_offline_unblock(holder);
   auto rr = make_request("5550004", pending.code().display(), "op", answers(true));
@@ -233,12 +231,7 @@ TEST_CASE("a response that could not be shown is recorded as undelivered and not
 
 TEST_CASE("an abandoned identification counts as failed, and the questions asked are recorded first") {
   World w;
-  auto card = sim::ReferenceCard::factory({.serial = 5550005});
-  testing::CardConnection conn(card);
-  {
-    piv::PivSession s(conn);
-    issue_card(*w.site, s, request());
-  }
+  IssuedCard issued(w, 5550005);
   auto hang_up = [](const policy::Question&) -> SecureString { throw Error(ErrorKind::usage, "no answer (end of input)"); };
   auto rr = make_request("5550005", "0000 0000 0000 0000 0000 0000 0000 0000", "op", hang_up);
   rr.challenge = codes::format("5550005", Bytes(16, 0x11)).display();
