@@ -1,6 +1,6 @@
-// Layer 9: what the verified audit trail says about cards and holders (DESIGN.md §6). The offline-unblock count
-// and the identification failures that the helpdesk's limits rely on are computed from the trail, whose every
-// entry is chained and authenticated, instead of from inventory rows that could be deleted unnoticed.
+// Layer 9: what the verified audit trail says about cards and holders (cardctl-audit(1); cardctl(1), SECURITY). The
+// offline-unblock count and the identification failures that the helpdesk's limits rely on are computed from the trail,
+// whose every entry is chained and authenticated, instead of from inventory rows that could be deleted unnoticed.
 #pragma once
 
 #include <chrono>

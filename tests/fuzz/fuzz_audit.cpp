@@ -1,4 +1,4 @@
-// The audit trail reader (DESIGN.md §6; include/cardctl/audit.hpp). Byte 0 chooses what the rest is:
+// The audit trail reader (include/cardctl/audit.hpp, cardctl-audit(1)). Byte 0 chooses what the rest is:
 //   even: a trail file. verify_audit() either accepts every line (entries = lines, head = the last entry; then
 //     query_audit() lists every entry, and one more append() verifies against its new head) or names the first
 //     bad line ("line N: ...", entries = N - 1). query_audit() with a filter returns only matching entries.

@@ -1,4 +1,4 @@
-// The keystore file from a damaged disk or another writer (DESIGN.md §4; src/store/keystore_file.hpp).
+// The keystore file from a damaged disk or another writer (src/store/keystore_file.hpp).
 // Byte 0 chooses what the rest is:
 //   even: the whole file. split() fails only with Error(io) or Error(unsupported) naming the path; what it accepts
 //     is header || sealed exactly, with usable scrypt parameters, and a format-2 header rebuilds byte for byte;

@@ -2,8 +2,8 @@
 // challenges and witnesses, serial and version) comes from the fuzzer. The session must fail only with
 // cardctl::Error, send only well-formed APDUs (short ones unless the connection allows extended), keep the PIN,
 // PUK and admin key out of the trace and out of every error message and hint (unless the card itself sent those
-// bytes), and report card IDs and retry counts of the documented forms (DESIGN.md §4: decimal serial or 32 hex
-// digits).
+// bytes), and report card IDs and retry counts of the documented forms (a card id is the decimal serial or the
+// CHUID GUID as 32 hex digits).
 //
 // Input: byte 0 = options (bit 0 extended length, bit 1 hold the transaction), then steps of two bytes
 // (operation, argument; session_ops.hpp) with, after each, the card's replies as 2-byte-length-prefixed R-APDUs,
