@@ -60,4 +60,9 @@ Bytes spki_from_ec_point(KeyAlgorithm a, ByteView uncompressed_point);
 /// (DER) over SHA-256 of data, with the public key given as SubjectPublicKeyInfo DER.
 bool verify_sha256_signature(ByteView spki_der, ByteView data, ByteView signature);
 
+/// EMSA-PKCS1-v1_5 (RFC 8017 §9.2) of a SHA-256 digest for a k-byte modulus: 00 01 FF..FF 00 DigestInfo. A PIV
+/// client sends this block to the card, which does the raw RSA operation. Error(usage) when digest is not 32
+/// bytes or k is too short.
+Bytes pkcs1_sha256_block(ByteView digest, std::size_t k);
+
 }  // namespace cardctl::crypto

@@ -1,5 +1,6 @@
 #include "cardctl/asym.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -206,6 +207,19 @@ bool verify_sha256_signature(ByteView spki_der, ByteView data, ByteView signatur
   int rc = EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), data.data(), data.size());
   ERR_clear_error();
   return rc == 1;
+}
+
+Bytes pkcs1_sha256_block(ByteView digest, std::size_t k) {
+  static const Bytes prefix = from_hex("3031300d060960864801650304020105000420");  // DigestInfo for SHA-256
+  if (digest.size() != 32) throw Error(ErrorKind::usage, "a SHA-256 digest is 32 bytes");
+  Bytes t = concat({prefix, digest});
+  if (k < t.size() + 11) throw Error(ErrorKind::usage, "the RSA modulus is too short for a SHA-256 signature");
+  Bytes block(k, 0xFF);
+  block[0] = 0x00;
+  block[1] = 0x01;
+  block[k - t.size() - 1] = 0x00;
+  std::copy(t.begin(), t.end(), block.end() - static_cast<long>(t.size()));
+  return block;
 }
 
 Bytes spki_from_rsa(ByteView modulus, ByteView exponent) {

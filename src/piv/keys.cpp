@@ -1,6 +1,5 @@
 // Key slots: GENERATE ASYMMETRIC KEY PAIR and signatures through GENERAL AUTHENTICATE (SP 800-73-4 Part 2
 // §3.3.2, §3.2.4; SP 800-78-4 for algorithm identifiers), YubiKey metadata and attestation.
-#include <algorithm>
 #include <cctype>
 
 #include "cardctl/error.hpp"
@@ -23,18 +22,6 @@ Bytes spki_from_tlvs(crypto::KeyAlgorithm a, ByteView inner) {
   auto point = tlv::find(inner, tag::ec_point);
   if (!point) throw Error(ErrorKind::protocol, "the card returned an EC public key without a point");
   return crypto::spki_from_ec_point(a, *point);
-}
-
-// EMSA-PKCS1-v1_5 (RFC 8017 §9.2) with the SHA-256 DigestInfo prefix.
-Bytes pkcs1_sha256_block(ByteView digest, std::size_t k) {
-  static const Bytes prefix = from_hex("3031300d060960864801650304020105000420");
-  Bytes t = concat({prefix, digest});
-  Bytes block(k, 0xFF);
-  block[0] = 0x00;
-  block[1] = 0x01;
-  block[k - t.size() - 1] = 0x00;
-  std::copy(t.begin(), t.end(), block.end() - static_cast<long>(t.size()));
-  return block;
 }
 
 // ECDSA input: the digest left-padded with zeros to the field size (a YubiKey wants 48 bytes for a P-384 key,
@@ -132,7 +119,7 @@ Bytes PivSession::sign_sha256(std::uint8_t slot, crypto::KeyAlgorithm a, ByteVie
   Bytes digest = crypto::sha256(data);
   if (is_rsa(a)) {
     const std::size_t modulus_bytes = a == crypto::KeyAlgorithm::rsa2048 ? 256 : 128;
-    return general_authenticate_sign(slot, a, pkcs1_sha256_block(digest, modulus_bytes));
+    return general_authenticate_sign(slot, a, crypto::pkcs1_sha256_block(digest, modulus_bytes));
   }
   return general_authenticate_sign(slot, a, ec_input(a, digest));
 }
