@@ -6,7 +6,7 @@
 
 namespace cardctl::crypto {
 
-void fail(const std::string& what) {
+std::string take_error_reason() {
   unsigned long code = ERR_get_error();
   std::string reason;
   if (code != 0) {
@@ -14,6 +14,11 @@ void fail(const std::string& what) {
     reason = r != nullptr ? r : "unknown OpenSSL error";
   }
   ERR_clear_error();
+  return reason;
+}
+
+void fail(const std::string& what) {
+  std::string reason = take_error_reason();
   throw Error(ErrorKind::crypto, reason.empty() ? what + " failed" : what + " failed: " + reason);
 }
 

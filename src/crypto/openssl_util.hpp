@@ -24,5 +24,8 @@ using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free
 
 /// Throws Error(crypto) with "what" and OpenSSL's last error reason; clears OpenSSL's error queue.
 [[noreturn]] void fail(const std::string& what);
+/// OpenSSL's reason for the oldest error in its queue ("" when there is none); clears the queue. For a failure
+/// that is the caller's (Error(usage)), where fail() would say crypto.
+std::string take_error_reason();
 
 }  // namespace cardctl::crypto
