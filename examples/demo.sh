@@ -38,9 +38,15 @@ step "The helpdesk creates its installation: keystore, inventory, audit trail, p
   "$cardctl" init --policy "$root/examples/policy.toml"
 step "A new reference card, as a YubiKey leaves the factory (PIN 123456, PUK 12345678, default admin key)" \
   "$cardsim" create "$card" --serial 12345678
-step "Issuance: per-card AES-192 admin key, random escrowed PUK, first PIN, security answers enrolled" \
+step "The issuance operator's certificate authority (here a throw-away one made with openssl)" \
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=Example Issuing CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -keyout "$tmp/ca.key" -out "$tmp/ca.pem"
+chmod 600 "$tmp/ca.key"
+step "Issuance: per-card AES-192 admin key, random escrowed PUK, first PIN, keys generated on the card and certified, security answers enrolled" \
   bash -c 'printf "Elm Primary\nOak Road\nThe Cure\n" | "$0" issue --reader "sim:$1" --template staff --holder 1042 \
-    --name "Alice Example" --answer first-school --answer first-street --answer first-concert' "$cardctl" "$card"
+    --name "Alice Example" --email alice@example.com --answer first-school --answer first-street --answer first-concert \
+    --ca-cert "$2/ca.pem" --ca-key "$2/ca.key"' "$cardctl" "$card" "$tmp"
 printf '\n%s## The holder mistypes the PIN three times (raw VERIFY APDUs to the card)%s\n' "$bold" "$plain"
 "$cardsim" apdu "$card" 0020008008303030303030FFFF 0020008008303030303030FFFF 0020008008303030303030FFFF
 step "The card says so: no PIN try is spent to read it" \

@@ -45,6 +45,14 @@ struct CardRecord {
 struct Holder {
   std::string holder_id;
   std::string name;
+  std::string email = {};  // may be empty
+};
+
+/// A certificate cardctl put on a card (public data, so not MAC'd: the card holds the authoritative copy).
+struct StoredCertificate {
+  std::uint8_t slot = 0;
+  Bytes der;
+  std::string not_after;  // ISO-8601 UTC
 };
 
 /// "now" as UTC ISO-8601 seconds; injectable for tests.
@@ -81,7 +89,7 @@ class Inventory {
   Inventory& operator=(Inventory&&) noexcept;
   ~Inventory();
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   int schema_version();
 
   /// Runs fn in BEGIN IMMEDIATE ... COMMIT (ROLLBACK on exception). Writers queue for up to the busy timeout.
@@ -96,17 +104,22 @@ class Inventory {
 
   void add_holder(const Holder& h);
   std::optional<Holder> find_holder(const std::string& holder_id);
+  void update_holder(const Holder& h);  // name and e-mail
   /// Replaces the holder's answers (question id -> answer), stored as scrypt hashes.
   void enrol_answers(const std::string& holder_id, const std::vector<std::pair<std::string, SecureString>>& answers);
   std::vector<std::string> enrolled_questions(const std::string& holder_id);
   bool verify_answer(const std::string& holder_id, const std::string& question_id, std::string_view answer);
 
   void add_card(const CardRecord& c);
+  /// Replaces the row of a pending or retired card (issuing it again), dropping its escrowed secrets, progress and
+  /// certificates; adds it when absent. Error(conflict) for an active or revoked card.
+  void reissue_card(const CardRecord& c);
   std::optional<CardRecord> find_card(const std::string& card_id);
   std::vector<CardRecord> list_cards(std::optional<CardState> state = std::nullopt);
+  std::vector<CardRecord> cards_of_holder(const std::string& holder_id);
   /// Every card row as stored, MACs not checked (check_rows() reports those), for cross-checks.
   std::vector<CardRecord> list_cards_unverified();
-  /// Enforces pending -> active -> revoked | retired (and pending -> retired).
+  /// Enforces pending -> active -> revoked | retired, pending -> retired and revoked -> retired.
   void set_card_state(const std::string& card_id, CardState to);
 
   void store_puk(const std::string& card_id, const Puk& puk, ByteView escrow_key);
@@ -115,6 +128,12 @@ class Inventory {
   void store_first_pin(const std::string& card_id, const Pin& pin, ByteView escrow_key);
   std::optional<Pin> load_first_pin(const std::string& card_id, ByteView escrow_key);
   void forget_first_pin(const std::string& card_id);
+
+  /// How far the issuance of a pending card got (cardctl-issue(1), RESUMING); "" when not recorded.
+  void set_issuance_step(const std::string& card_id, const std::string& step);
+  std::string issuance_step(const std::string& card_id);
+  void store_certificate(const std::string& card_id, std::uint8_t slot, ByteView der, const std::string& not_after);
+  std::vector<StoredCertificate> certificates(const std::string& card_id);
 
   /// The audit trail's last (seq, hash), kept here (with its MAC) so that deleting its tail is detected.
   void set_audit_head(std::uint64_t seq, const std::string& hash);
@@ -131,6 +150,7 @@ class Inventory {
  private:
   Inventory() = default;
   void exec(const char* sql);
+  void write_card(const CardRecord& c, const char* verb);
   void migrate(int from);
   void seal_unsealed_rows();
   struct StoredAnswer {

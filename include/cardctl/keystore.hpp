@@ -69,6 +69,9 @@ class Keystore {
 
   const std::string& path() const { return path_; }
 
+  /// A copy in memory (its secrets wipe themselves too), for a second worker of the same process.
+  Keystore clone() const;
+
  private:
   Keystore() = default;
   SecureBytes serialise() const;

@@ -131,6 +131,9 @@ class PivSession {
 
   /// YubiKey RESET (FB): only when PIN and PUK are both blocked.
   void reset_application();
+  /// Blocks the PIN and the PUK with wrong values, then RESET: factory PIN, PUK and admin key, no keys, no
+  /// objects. Error(unsupported) from RESET on cards without it.
+  void factory_reset();
 
  private:
   Bytes general_authenticate(std::uint8_t algorithm, std::uint8_t key_ref, ByteView template_value,

@@ -38,6 +38,23 @@ struct SlotTemplate {
   piv::TouchPolicy touch_policy = piv::TouchPolicy::default_policy;
 };
 
+/// How issuance certifies the keys it generates (cardctl-issue(1), CERTIFICATES). Placeholders in subject, email
+/// and upn: {name} (or {holder}) the holder's name, {holder_id}, {email}.
+struct CertificateRules {
+  std::string subject = "CN={name}";
+  int days = 365;
+  std::string ca_certificate;  // PEM files of a file-based CA; absolute paths. Empty: given on the command line
+  std::string ca_key;
+  std::vector<std::string> key_usage;           // empty: by slot (9a/9e digitalSignature, 9c + nonRepudiation,
+  std::vector<std::string> extended_key_usage;  // 9d keyEncipherment/keyAgreement); EKU empty: by slot
+  std::string email;  // subjectAltName rfc822Name, e.g. "{email}"
+  std::string upn;    // subjectAltName Microsoft UPN, e.g. "{holder_id}@example.com"
+};
+
+/// Fills in the placeholders of a certificate field.
+std::string expand_holder_fields(std::string_view text, const std::string& holder_id, const std::string& name,
+                                 const std::string& email);
+
 struct CardTemplate {
   std::string name;
   crypto::AdminAlgorithm admin_algorithm = crypto::AdminAlgorithm::aes192;
@@ -46,8 +63,7 @@ struct CardTemplate {
   PinRules pin;
   PukRules puk;
   std::vector<SlotTemplate> slots;
-  std::string certificate_subject = "CN={holder}";
-  int certificate_days = 365;
+  CertificateRules certificate;
   bool offline_unblock = true;
   bool admin_pin_reset = true;  // the card supports RESET RETRY COUNTER P1=02 after 9B authentication
 };

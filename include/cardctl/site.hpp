@@ -44,6 +44,10 @@ class Site {
   /// when the inventory is missing or empty, or keystore and inventory belong to different installations.
   static Site open(const SitePaths& paths, const Passphrase& passphrase);
 
+  /// The same installation with its own inventory connection (one per thread: SQLite transactions belong to a
+  /// connection), sharing nothing mutable with this one.
+  Site another_connection() const;
+
   /// Appends to the audit trail (time filled in) and records the new head in the inventory.
   void audit(store::AuditEntry entry);
 

@@ -16,6 +16,7 @@
 #include "policy_check.hpp"
 #include "readers.hpp"
 #include "respond.hpp"
+#include "retire.hpp"
 #include "status.hpp"
 #include "unblock.hpp"
 
@@ -52,6 +53,7 @@ int run(int argc, char** argv, cli::Context& ctx) {
   cli::setup_init(app, ctx);
   cli::setup_policy(app, ctx);
   cli::setup_issue(app, ctx);
+  cli::setup_retire(app, ctx);
   cli::setup_challenge(app, ctx);
   cli::setup_respond(app, ctx);
   cli::setup_unblock(app, ctx);

@@ -1,8 +1,10 @@
 #include "cardctl/issue.hpp"
 
+#include <fstream>
 #include <set>
 
 #include "cardctl/error.hpp"
+#include "cardctl/files.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -19,8 +21,24 @@ Pin random_pin(const policy::PinRules& rules, const crypto::RandomSource& random
   }
 }
 
+AdminKey admin_key_for(Site& site, const store::CardRecord& card) {
+  const auto& tpl = site.policy.card_template(card.template_name);
+  if (!tpl.diversify) return site.keystore.fixed_key(tpl.fixed_key).key.clone();
+  return crypto::derive_admin_key(site.keystore.master(card.key_version), card.algorithm, card.card_id, card.key_version);
+}
+
 namespace {
-void check_answers(const policy::HelpdeskRules& rules, const std::vector<std::pair<std::string, SecureString>>& answers) {
+
+// The progress steps recorded in the inventory (cardctl-issue(1), RESUMING).
+namespace steps {
+constexpr const char* reserved = "reserved";
+constexpr const char* secrets = "secrets";
+constexpr const char* keys = "keys";
+constexpr const char* awaiting_certificates = "awaiting-certificates";
+}  // namespace steps
+
+void check_answers(const policy::HelpdeskRules& rules, const std::vector<std::pair<std::string, SecureString>>& answers,
+                   bool optional) {
   std::set<std::string> known;
   for (const auto& q : rules.questions) known.insert(q.id);
   std::set<std::string> given;
@@ -30,6 +48,7 @@ void check_answers(const policy::HelpdeskRules& rules, const std::vector<std::pa
                   "see [[helpdesk.questions]] in the policy for the ids");
     if (!given.insert(id).second) throw Error(ErrorKind::usage, "question '" + id + "' is answered twice");
   }
+  if (optional && given.empty()) return;
   if (static_cast<int>(given.size()) < rules.questions_enrolled)
     throw Error(ErrorKind::policy, "the policy wants " + std::to_string(rules.questions_enrolled) +
                                        " security answers per holder, got " + std::to_string(given.size()),
@@ -49,7 +68,7 @@ std::string checked_holder_id(std::string_view given) {
   return id;
 }
 
-// Verifying the current PIN spends a try when it is wrong: never the last one without --force (DESIGN.md §7).
+// Verifying the current PIN spends a try when it is wrong: never the last one without --force.
 void check_pin_tries(piv::PivSession& session, bool force) {
   auto tries = session.pin_retries();
   if (tries.remaining == 0)
@@ -58,64 +77,364 @@ void check_pin_tries(piv::PivSession& session, bool force) {
     throw Error(ErrorKind::policy, "the card's PIN has 1 try left; issuing verifies the current PIN and could spend it",
                 "make sure the card still has its factory PIN (or pass it with --current-pin-file), then add --force");
 }
+
+
+// A template the card cannot carry out is refused before anything is written (cardctl-issue(1), CARD STATE).
+void check_card_can(const policy::CardTemplate& tpl, const CardSurvey& s) {
+  auto refuse = [&](const std::string& what, const std::string& why) {
+    throw Error(ErrorKind::unsupported,
+                "template " + tpl.name + " asks for " + what + ", which card " + s.card_id + " cannot do: " + why,
+                "use a template without it for this card (cardctl policy check lists the templates)");
+  };
+  if (!s.version)
+    throw Error(ErrorKind::unsupported,
+                "card " + s.card_id + " does not answer GET VERSION: cardctl issues cards with the YubiKey PIV "
+                "extensions (SET PIN RETRIES, RESET, key policies)",
+                "issue this card with its vendor's tool");
+  const auto& v = *s.version;
+  if (crypto::info(tpl.admin_algorithm).name != std::string("tdes") && !v.at_least(5, 4, 0))
+    refuse(std::string("an ") + crypto::info(tpl.admin_algorithm).display + " admin key",
+           "AES admin keys need firmware 5.4 or later, the card has " + v.to_string());
+  for (const auto& slot : tpl.slots) {
+    std::string where = std::string("slot ") + to_hex(Bytes{slot.slot});
+    if (slot.algorithm == crypto::KeyAlgorithm::eccp384 && !v.at_least(4, 0, 0))
+      refuse(where + " with eccp384", "P-384 needs firmware 4.0 or later, the card has " + v.to_string());
+    if (slot.slot >= 0x82 && slot.slot <= 0x95 && !v.at_least(4, 0, 0))
+      refuse(where, "retired key slots need firmware 4.0 or later, the card has " + v.to_string());
+    if (slot.touch_policy != piv::TouchPolicy::default_policy && slot.touch_policy != piv::TouchPolicy::never &&
+        !v.at_least(4, 0, 0))
+      refuse(where + " with a touch policy", "touch needs firmware 4.0 or later, the card has " + v.to_string());
+    if (slot.touch_policy == piv::TouchPolicy::cached && !v.at_least(4, 3, 0))
+      refuse(where + " with touch_policy cached", "it needs firmware 4.3 or later, the card has " + v.to_string());
+  }
+}
+
+std::string slot_text(std::uint8_t slot) { return to_hex(Bytes{slot}); }
+
+const char* pin_policy_name(piv::PinPolicy p) {
+  switch (p) {
+    case piv::PinPolicy::never: return "never";
+    case piv::PinPolicy::once: return "once";
+    case piv::PinPolicy::always: return "always";
+    default: return "default";
+  }
+}
+
+// One issuance: the survey, the request and what has been done so far, shared by the steps.
+struct Issuance {
+  Site& site;
+  piv::PivSession& session;
+  const policy::CardTemplate& tpl;
+  IssueRequest& req;
+  CardSurvey survey;
+  IssueResult result;
+  AdminKey new_key;
+  store::Holder holder;
+};
+
+struct Step {
+  std::string description;
+  std::function<void()> run;
+};
+
+void record_step(Issuance& is, const char* step) { is.site.inventory.set_issuance_step(is.result.card_id, step); }
+
+// The holder may have one card; a lost one is revoked with --replace. A half-issued card of the holder elsewhere
+// keeps the holder (batch issuance relies on this for exactly-once).
+void check_holder_cards(Issuance& is) {
+  for (const auto& c : is.site.inventory.cards_of_holder(is.holder.holder_id)) {
+    if (c.card_id == is.result.card_id) continue;
+    if (c.state == store::CardState::active && !is.req.replace)
+      throw HolderHasCard(c.card_id, c.state,
+                  "holder " + is.holder.holder_id + " already has card " + c.card_id + " (active)",
+                  "a lost or broken card is replaced with --replace (it is revoked); a returned one is retired first: "
+                  "cardctl retire " + c.card_id);
+    if (c.state == store::CardState::pending)
+      throw HolderHasCard(c.card_id, c.state, "holder " + is.holder.holder_id + " has a half-issued card " + c.card_id,
+                  "put card " + c.card_id + " in the reader and issue it again to finish it, or retire it: cardctl retire " +
+                      c.card_id);
+  }
+}
+
+void reserve(Issuance& is) {
+  auto& inv = is.site.inventory;
+  inv.with_transaction([&] {
+    check_holder_cards(is);
+    if (auto existing = inv.find_holder(is.holder.holder_id)) {
+      if (existing->name != is.holder.name || existing->email != is.holder.email) {
+        if (is.req.holder_name.empty()) is.holder.name = existing->name;
+        if (is.req.holder_email.empty()) is.holder.email = existing->email;
+        inv.update_holder(is.holder);
+      }
+    } else {
+      inv.add_holder(is.holder);
+    }
+    if (!is.req.answers.empty()) inv.enrol_answers(is.holder.holder_id, is.req.answers);
+    if (is.req.replace)
+      for (const auto& c : inv.cards_of_holder(is.holder.holder_id))
+        if (c.state == store::CardState::active && c.card_id != is.result.card_id) {
+          inv.set_card_state(c.card_id, store::CardState::revoked);
+          is.result.replaced_card = c.card_id;
+          is.site.audit({"", is.req.operator_name, "revoke", c.card_id, is.holder.holder_id, "ok", "",
+                         {{"reason", "replaced by card " + is.result.card_id}}});
+        }
+    inv.reissue_card({is.result.card_id, is.holder.holder_id, is.tpl.name, is.tpl.admin_algorithm, is.result.key_version,
+                      store::CardState::pending, "", ""});
+    inv.store_puk(is.result.card_id, is.result.puk, is.site.keystore.escrow_key());
+    inv.store_first_pin(is.result.card_id, is.result.pin, is.site.keystore.escrow_key());
+    record_step(is, steps::reserved);
+  });
+}
+
+void certify_slot(Issuance& is, const policy::SlotTemplate& slot, IssuedSlot& out, ByteView spki) {
+  auto& session = is.session;
+  crypto::ExternalSigner sign = [&](ByteView tbs) {
+    // A slot with PIN policy "always" wants the PIN right before each use.
+    session.verify_pin(is.result.pin);
+    return session.sign_sha256(slot.slot, slot.algorithm, tbs);
+  };
+  auto profile = certificate_profile(is.tpl, slot.slot, is.holder);
+  Bytes csr = crypto::make_csr(spki, profile.subject, sign);
+  if (is.req.certificates.ca == nullptr) {
+    out.csr_file = is.req.certificates.csr_dir + "/" + is.result.card_id + "-" + slot_text(slot.slot) + ".csr";
+    files::write_atomic(out.csr_file, to_bytes(crypto::der_to_pem(csr, "CERTIFICATE REQUEST")), 0644);
+    return;
+  }
+  out.certificate = is.req.certificates.ca->issue(csr, profile);
+  session.put_certificate(slot.slot, out.certificate);
+  out.not_after = crypto::certificate_info(out.certificate).not_after;
+  is.site.inventory.store_certificate(is.result.card_id, slot.slot, out.certificate, out.not_after);
+}
+
+std::string certificate_step(const Issuance& is, const policy::SlotTemplate& slot) {
+  std::string subject = certificate_profile(is.tpl, slot.slot, is.holder).subject;
+  if (is.req.certificates.ca == nullptr)
+    return "write a certificate request for slot " + slot_text(slot.slot) + " (" + subject + ") to " +
+           is.req.certificates.csr_dir;
+  return "certify slot " + slot_text(slot.slot) + " (" + subject + ", " + std::to_string(is.tpl.certificate.days) +
+         " days) with the CA and write the certificate to the card";
+}
+
+std::vector<Step> plan(Issuance& is) {
+  std::vector<Step> out;
+  auto& s = is.session;
+  const auto& tpl = is.tpl;
+  if (is.survey.kind == CardKind::pending)
+    out.push_back({"reset the half-issued card to its factory state (block PIN and PUK, then RESET)",
+                   [&] { s.factory_reset(); }});
+  crypto::AdminAlgorithm current = is.survey.kind == CardKind::pending ? crypto::AdminAlgorithm::tdes
+                                                                       : is.survey.admin_algorithm;
+  out.push_back({std::string("authenticate with the factory admin key (") + crypto::info(current).display + ")", [&, current] {
+                   try {
+                     s.authenticate(AdminKey(ByteView(piv::factory::management_key)), current);
+                   } catch (const Error& e) {
+                     if (e.kind() != ErrorKind::auth_failed) throw;
+                     is.survey.kind = CardKind::foreign;
+                     throw not_issuable(is.survey);
+                   }
+                 }});
+  out.push_back({"write a new CHUID (GUID " + to_hex(is.survey.guid) + ")", [&] { s.put_chuid(is.survey.guid); }});
+  out.push_back({"record card " + is.result.card_id + " as pending for holder " + is.holder.holder_id +
+                     (is.req.replace ? " (revoking the holder's active card)" : "") +
+                     ", escrowing its new PUK and first PIN",
+                 [&] { reserve(is); }});
+  out.push_back({"set the PIN retries to " + std::to_string(tpl.pin.retries) + " and the PUK retries to " +
+                     std::to_string(tpl.puk.retries),
+                 [&] {
+                   check_pin_tries(s, is.req.force);
+                   s.verify_pin(is.req.current_pin);
+                   s.set_pin_retries(tpl.pin.retries, tpl.puk.retries);
+                 }});
+  out.push_back({"change the PUK to the escrowed one", [&] {
+                   s.change_puk(Puk::from_text(piv::factory::puk), is.result.puk);
+                 }});
+  out.push_back({"change the PIN to the first PIN", [&] {
+                   s.change_pin(Pin::from_text(piv::factory::pin), is.result.pin);
+                   record_step(is, steps::secrets);
+                 }});
+  for (std::size_t i = 0; i < tpl.slots.size(); ++i) {
+    const auto& slot = tpl.slots[i];
+    is.result.slots.push_back({slot.slot, slot.algorithm, {}, {}, {}});
+    out.push_back({std::string("generate an ") + crypto::name(slot.algorithm) + " key on the card in slot " +
+                       slot_text(slot.slot) + " (PIN policy " + pin_policy_name(slot.pin_policy) + ")",
+                   [&, i] {
+                     const auto& sl = tpl.slots[i];
+                     Bytes spki = s.generate_key(sl.slot, sl.algorithm, sl.pin_policy, sl.touch_policy);
+                     certify_slot(is, sl, is.result.slots[i], spki);
+                   }});
+    out.back().description += "; " + certificate_step(is, slot);
+  }
+  if (!tpl.slots.empty()) out.push_back({"record the keys", [&] { record_step(is, steps::keys); }});
+  out.push_back({std::string("set the admin key: ") + crypto::info(tpl.admin_algorithm).display +
+                     (tpl.diversify ? ", derived from master key version " + std::to_string(is.result.key_version)
+                                    : ", the fixed key '" + tpl.fixed_key + "'"),
+                 [&] { s.set_management_key(is.new_key, tpl.admin_algorithm); }});
+  bool waits = !tpl.slots.empty() && is.req.certificates.ca == nullptr;
+  if (waits) {
+    out.push_back({"leave card " + is.result.card_id + " pending until its certificates are imported", [&] {
+                     record_step(is, steps::awaiting_certificates);
+                     is.result.awaiting_certificates = true;
+                   }});
+  } else {
+    out.push_back({"mark card " + is.result.card_id + " active and record the issuance in the audit trail", [&] {
+                     auto& inv = is.site.inventory;
+                     inv.with_transaction([&] {
+                       inv.set_card_state(is.result.card_id, store::CardState::active);
+                       std::string slots;
+                       for (const auto& sl : is.result.slots) slots += (slots.empty() ? "" : ",") + slot_text(sl.slot);
+                       is.site.audit({"", is.req.operator_name, "issue", is.result.card_id, is.holder.holder_id, "ok", "",
+                                      {{"template", tpl.name},
+                                       {"algorithm", crypto::info(tpl.admin_algorithm).name},
+                                       {"key_version", std::to_string(is.result.key_version)},
+                                       {"answers", std::to_string(is.req.answers.size())},
+                                       {"slots", slots},
+                                       {"replaced", is.result.replaced_card}}});
+                     });
+                   }});
+  }
+  return out;
+}
+
+std::string escaped_for_subject(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == ',' || c == '\\' || c == '+' || c == '=') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace
+
+crypto::CertificateProfile certificate_profile(const policy::CardTemplate& tpl, std::uint8_t slot,
+                                               const store::Holder& holder) {
+  const auto& rules = tpl.certificate;
+  crypto::CertificateProfile p;
+  p.subject = policy::expand_holder_fields(rules.subject, escaped_for_subject(holder.holder_id),
+                                           escaped_for_subject(holder.name), escaped_for_subject(holder.email));
+  p.days = rules.days;
+  p.email = policy::expand_holder_fields(rules.email, holder.holder_id, holder.name, holder.email);
+  p.upn = policy::expand_holder_fields(rules.upn, holder.holder_id, holder.name, holder.email);
+  p.key_usage = rules.key_usage;
+  p.extended_key_usage = rules.extended_key_usage;
+  if (p.key_usage.empty()) {
+    if (slot == piv::keyref::key_management) p.key_usage = {"keyEncipherment", "keyAgreement"};
+    else if (slot == piv::keyref::signature) p.key_usage = {"digitalSignature", "nonRepudiation"};
+    else p.key_usage = {"digitalSignature"};
+  }
+  if (p.extended_key_usage.empty()) {
+    if (slot == piv::keyref::authentication) p.extended_key_usage = {"clientAuth", "smartcardLogon"};
+    else if (slot == piv::keyref::signature || slot == piv::keyref::key_management) p.extended_key_usage = {"emailProtection"};
+    else if (slot == piv::keyref::card_authentication) p.extended_key_usage = {"clientAuth"};
+  }
+  return p;
+}
 
 IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest req) {
   const auto& tpl = site.policy.card_template(req.template_name);
   req.holder_id = checked_holder_id(req.holder_id);
-  if (req.holder_name.empty() || req.holder_name.find_first_not_of(" \t") == std::string::npos) req.holder_name = req.holder_id;
-  check_answers(site.policy.helpdesk, req.answers);
+  check_answers(site.policy.helpdesk, req.answers, req.answers_optional);
   if (req.first_pin) policy::check_new_pin(tpl.pin, *req.first_pin);
+  if (!tpl.slots.empty() && req.certificates.ca == nullptr && req.certificates.csr_dir.empty())
+    throw Error(ErrorKind::usage,
+                "template " + tpl.name + " generates keys, and no CA is given to certify them",
+                "give the CA with --ca-cert FILE --ca-key FILE (or ca_certificate and ca_key in the template), or "
+                "write certificate requests with --csr-out DIR");
+  if (!tpl.diversify && site.keystore.fixed_key(tpl.fixed_key).algorithm != tpl.admin_algorithm)
+    throw Error(ErrorKind::policy, "template " + tpl.name + " names fixed key '" + tpl.fixed_key +
+                                       "' whose algorithm differs from the template's");
 
-  session.authenticate(req.current_admin_key, req.current_algorithm);
-  Bytes guid = crypto::random_bytes(16);
-  session.put_chuid(guid);
-  IssueResult result{session.card_id(), tpl.admin_algorithm, 0, Pin(), Puk()};
-  if (auto existing = site.inventory.find_card(result.card_id))
-    throw Error(ErrorKind::conflict, "card " + result.card_id + " is already in the inventory (" +
-                                         store::to_string(existing->state) + ")",
-                "retire it first (cardctl retire) to issue it again");
+  Issuance is{site, session, tpl, req, survey_card(site, session), {}, {}, {}};
+  is.result.card_id = is.survey.card_id;
+  is.result.holder_id = req.holder_id;
+  is.result.algorithm = tpl.admin_algorithm;
+  is.result.found = is.survey.kind;
+  if (is.survey.kind == CardKind::issued || is.survey.kind == CardKind::foreign) throw not_issuable(is.survey);
+  if (is.survey.kind == CardKind::pending && is.survey.step == steps::awaiting_certificates)
+    throw Error(ErrorKind::conflict, "card " + is.result.card_id + " waits for its certificates",
+                "cardctl issue --import-certificates DIR completes it; cardctl retire " + is.result.card_id +
+                    " starts it over");
+  check_card_can(tpl, is.survey);
 
-  AdminKey new_key;
-  if (tpl.diversify) {
-    result.key_version = site.keystore.current_version();
-    new_key = crypto::derive_admin_key(site.keystore.master(result.key_version), tpl.admin_algorithm, result.card_id,
-                                       result.key_version);
-  } else {
-    const auto& fixed = site.keystore.fixed_key(tpl.fixed_key);
-    if (fixed.algorithm != tpl.admin_algorithm)
-      throw Error(ErrorKind::policy, "template " + tpl.name + " names fixed key '" + tpl.fixed_key +
-                                         "' whose algorithm differs from the template's");
-    new_key = fixed.key.clone();
+  is.holder = {req.holder_id, req.holder_name, req.holder_email};
+  if (auto existing = site.inventory.find_holder(req.holder_id)) {
+    if (req.holder_name.empty()) is.holder.name = existing->name;
+    if (req.holder_email.empty()) is.holder.email = existing->email;
   }
+  if (is.holder.name.find_first_not_of(" \t") == std::string::npos) is.holder.name = req.holder_id;
+  if (tpl.diversify) {
+    is.result.key_version = site.keystore.current_version();
+    is.new_key = crypto::derive_admin_key(site.keystore.master(is.result.key_version), tpl.admin_algorithm,
+                                          is.result.card_id, is.result.key_version);
+  } else {
+    is.new_key = site.keystore.fixed_key(tpl.fixed_key).key.clone();
+  }
+  check_holder_cards(is);  // early, for a clear message; checked again when the card is reserved
+  if (!req.dry_run) {
+    is.result.puk = policy::generate_puk(tpl.puk, crypto::system_random());
+    is.result.pin = req.first_pin ? std::move(*req.first_pin) : random_pin(tpl.pin, crypto::system_random());
+  }
+  auto steps = plan(is);
+  for (const auto& step : steps) is.result.plan.push_back(step.description);
+  if (req.dry_run) return std::move(is.result);
+  for (const auto& step : steps) {
+    if (req.on_step) req.on_step(step.description);
+    step.run();
+  }
+  return std::move(is.result);
+}
 
-  check_pin_tries(session, req.force);
-  result.puk = policy::generate_puk(tpl.puk, crypto::system_random());
-  result.pin = req.first_pin ? std::move(*req.first_pin) : random_pin(tpl.pin, crypto::system_random());
-  // Every secret is escrowed before the card is changed to it: a kill or a full disk after this point leaves a
-  // pending card whose PUK and first PIN are in the inventory, never a card whose secrets are nowhere.
+IssueResult import_certificates(Site& site, piv::PivSession& session, const std::string& dir,
+                                const std::string& operator_name) {
+  CardSurvey survey = survey_card(site, session);
+  if (survey.kind != CardKind::pending || survey.step != steps::awaiting_certificates)
+    throw Error(ErrorKind::conflict,
+                "card " + (survey.card_id.empty() ? std::string("in the reader") : survey.card_id) +
+                    " is not waiting for certificates" +
+                    (survey.record ? std::string(" (it is ") + store::to_string(survey.record->state) + ")" : ""),
+                "only cards issued with --csr-out wait for certificates");
+  const auto& card = *survey.record;
+  const auto& tpl = site.policy.card_template(card.template_name);
+  IssueResult result{card.card_id, card.holder_id, card.algorithm, card.key_version, Pin(), Puk(), survey.kind, {}, {}, false, {}};
+  std::vector<Bytes> certs;
+  for (const auto& slot : tpl.slots) {
+    std::string base = dir + "/" + card.card_id + "-" + slot_text(slot.slot);
+    std::string text;
+    for (const char* ext : {".crt", ".pem", ".der"})
+      if (files::exists(base + ext)) {
+        std::ifstream in(base + ext, std::ios::binary);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+        break;
+      }
+    if (text.empty())
+      throw Error(ErrorKind::not_found, "no certificate for card " + card.card_id + " slot " + slot_text(slot.slot) + " in " + dir,
+                  "the CA's certificate for " + base + ".csr goes to " + base + ".crt (PEM or DER)");
+    Bytes der = text.find("-----BEGIN") != std::string::npos ? crypto::pem_to_der(text) : to_bytes(text);
+    auto info = crypto::certificate_info(der);
+    auto on_card = session.slot_info(slot.slot);
+    if (!on_card || on_card->public_key_spki != info.public_key_spki)
+      throw Error(ErrorKind::wrong_data,
+                  "the certificate " + base + ".crt is not for the key in slot " + slot_text(slot.slot) + " of card " + card.card_id,
+                  "check that the CA certified the request " + base + ".csr");
+    result.slots.push_back({slot.slot, slot.algorithm, der, "", info.not_after});
+    certs.push_back(std::move(der));
+  }
+  session.authenticate(admin_key_for(site, card), card.algorithm);
+  for (const auto& sl : result.slots) {
+    session.put_certificate(sl.slot, sl.certificate);
+    site.inventory.store_certificate(card.card_id, sl.slot, sl.certificate, sl.not_after);
+  }
   site.inventory.with_transaction([&] {
-    if (!site.inventory.find_holder(req.holder_id)) site.inventory.add_holder({req.holder_id, req.holder_name});
-    site.inventory.enrol_answers(req.holder_id, req.answers);
-    site.inventory.add_card({result.card_id, req.holder_id, tpl.name, tpl.admin_algorithm, result.key_version,
-                             store::CardState::pending, "", ""});
-    site.inventory.store_puk(result.card_id, result.puk, site.keystore.escrow_key());
-    site.inventory.store_first_pin(result.card_id, result.pin, site.keystore.escrow_key());
+    site.inventory.set_card_state(card.card_id, store::CardState::active);
+    std::string slots;
+    for (const auto& sl : result.slots) slots += (slots.empty() ? "" : ",") + slot_text(sl.slot);
+    site.audit({"", operator_name, "issue", card.card_id, card.holder_id, "ok", "",
+                {{"template", tpl.name},
+                 {"algorithm", crypto::info(card.algorithm).name},
+                 {"key_version", std::to_string(card.key_version)},
+                 {"slots", slots},
+                 {"certificates", "imported"}}});
   });
-
-  // SET PIN RETRIES needs the PIN and resets PIN and PUK to the factory values (YubiKey behaviour).
-  session.verify_pin(req.current_pin);
-  session.set_pin_retries(tpl.pin.retries, tpl.puk.retries);
-  session.change_puk(Puk::from_text(piv::factory::puk), result.puk);
-  session.change_pin(Pin::from_text(piv::factory::pin), result.pin);
-  session.set_management_key(new_key, tpl.admin_algorithm);
-
-  site.inventory.set_card_state(result.card_id, store::CardState::active);
-  site.audit({"", req.operator_name, "issue", result.card_id, req.holder_id, "ok", "",
-              {{"template", tpl.name},
-               {"algorithm", crypto::info(tpl.admin_algorithm).name},
-               {"key_version", std::to_string(result.key_version)},
-               {"answers", std::to_string(req.answers.size())}}});
   return result;
 }
 

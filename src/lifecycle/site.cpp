@@ -136,6 +136,12 @@ Site Site::open(const SitePaths& paths, const Passphrase& passphrase) {
   return Site(paths, std::move(ks), std::move(inventory), std::move(pol));
 }
 
+Site Site::another_connection() const {
+  auto ks = keystore.clone();
+  auto inv = store::Inventory::open(paths.inventory(), inventory_options(ks, false));
+  return Site(paths, std::move(ks), std::move(inv), policy);
+}
+
 std::optional<store::AuditHead> Site::audit_head() {
   auto h = inventory.audit_head();
   // Every installation audits its init, so the head exists from the start: a missing one was deleted, which

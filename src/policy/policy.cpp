@@ -41,17 +41,62 @@ std::optional<piv::TouchPolicy> touch_policy_from(std::string_view s) {
   return std::nullopt;
 }
 
-// "CN={holder}, O=Example": the placeholders issuance fills in; anything else in braces is a typo.
-std::string subject_problem(std::string_view subject) {
-  if (subject.find('=') == std::string_view::npos) return "must be a distinguished name such as \"CN={holder}\"";
-  for (std::size_t at = 0; (at = subject.find_first_of("{}", at)) != std::string_view::npos;) {
-    std::size_t close = subject.find('}', at);
-    if (subject[at] == '}' || close == std::string_view::npos) return "has an unmatched brace";
-    std::string_view name = subject.substr(at + 1, close - at - 1);
-    if (name != "holder") return "has an unknown placeholder {" + std::string(name) + "} (known: {holder})";
+constexpr const char* kKeyUsages[] = {"digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment",
+                                      "keyAgreement"};
+constexpr const char* kExtendedKeyUsages[] = {"clientAuth", "serverAuth", "emailProtection", "codeSigning",
+                                              "smartcardLogon"};
+
+bool dotted_oid(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789.") == std::string_view::npos && s.find('.') != std::string_view::npos &&
+         s.front() != '.' && s.back() != '.' && s.find("..") == std::string_view::npos;
+}
+
+// The placeholders issuance fills in; anything else in braces is a typo.
+std::string placeholder_problem(std::string_view text) {
+  for (std::size_t at = 0; (at = text.find_first_of("{}", at)) != std::string_view::npos;) {
+    std::size_t close = text.find('}', at);
+    if (text[at] == '}' || close == std::string_view::npos) return "has an unmatched brace";
+    std::string_view name = text.substr(at + 1, close - at - 1);
+    if (name != "holder" && name != "name" && name != "holder_id" && name != "email")
+      return "has an unknown placeholder {" + std::string(name) + "} (known: {name}, {holder_id}, {email})";
     at = close + 1;
   }
   return "";
+}
+
+// "CN={name}, O=Example"
+std::string subject_problem(std::string_view subject) {
+  if (subject.find('=') == std::string_view::npos) return "must be a distinguished name such as \"CN={name}\"";
+  return placeholder_problem(subject);
+}
+
+void read_certificate(Section& s, const toml::table& cert, CertificateRules& r) {
+  Section c = s.sub(cert, "certificate");
+  if (c.text("subject", r.subject))
+    if (auto why = subject_problem(r.subject); !why.empty()) c.problem(cert.get("subject"), c.key("subject"), why);
+  c.integer("days", r.days, 1, 3650);
+  for (auto [k, out] : {std::pair<const char*, std::string*>{"ca_certificate", &r.ca_certificate}, {"ca_key", &r.ca_key}})
+    if (c.text(k, *out) && (out->empty() || out->front() != '/'))
+      c.problem(cert.get(k), c.key(k), "must be an absolute path (the policy is copied into the installation)");
+  if (r.ca_certificate.empty() != r.ca_key.empty())
+    c.problem(&cert, c.key(r.ca_key.empty() ? "ca_key" : "ca_certificate"), "is required with the other CA file");
+  if (c.strings("key_usage", r.key_usage))
+    for (const auto& u : r.key_usage)
+      if (std::find(std::begin(kKeyUsages), std::end(kKeyUsages), u) == std::end(kKeyUsages))
+        c.problem(cert.get("key_usage"), c.key("key_usage"),
+                  "unknown key usage '" + u + "' (known: digitalSignature, nonRepudiation, keyEncipherment, "
+                  "dataEncipherment, keyAgreement)");
+  if (c.strings("extended_key_usage", r.extended_key_usage))
+    for (const auto& u : r.extended_key_usage)
+      if (std::find(std::begin(kExtendedKeyUsages), std::end(kExtendedKeyUsages), u) == std::end(kExtendedKeyUsages) &&
+          !dotted_oid(u))
+        c.problem(cert.get("extended_key_usage"), c.key("extended_key_usage"),
+                  "unknown extended key usage '" + u + "' (known: clientAuth, serverAuth, emailProtection, "
+                  "codeSigning, smartcardLogon, or a dotted OID)");
+  for (auto [k, out] : {std::pair<const char*, std::string*>{"email", &r.email}, {"upn", &r.upn}})
+    if (c.text(k, *out))
+      if (auto why = placeholder_problem(*out); !why.empty()) c.problem(cert.get(k), c.key(k), why);
+  c.finish({"subject", "days", "ca_certificate", "ca_key", "key_usage", "extended_key_usage", "email", "upn"});
 }
 
 void read_admin_key(Section& s, const toml::table& ak, CardTemplate& t) {
@@ -130,14 +175,7 @@ CardTemplate read_template(Section s, const std::string& name, std::vector<Fixed
   if (auto* puk = s.table("puk")) read_puk(s, *puk, t.puk);
   std::set<std::uint8_t> slots_seen;
   s.each_table("slots", [&](Section& p, const toml::table& st) { read_slot(p, st, slots_seen, t.slots); });
-  if (auto* cert = s.table("certificate")) {
-    Section c = s.sub(*cert, "certificate");
-    if (c.text("subject", t.certificate_subject))
-      if (auto why = subject_problem(t.certificate_subject); !why.empty())
-        c.problem(cert->get("subject"), c.key("subject"), why);
-    c.integer("days", t.certificate_days, 1, 3650);
-    c.finish({"subject", "days"});
-  }
+  if (auto* cert = s.table("certificate")) read_certificate(s, *cert, t.certificate);
   const toml::table* ou = s.table("offline_unblock");
   if (ou != nullptr) {
     Section o = s.sub(*ou, "offline_unblock");
@@ -296,6 +334,24 @@ std::vector<Diagnostic> check_fixed_keys(const Policy& policy,
     }
   }
   return diags;
+}
+
+std::string expand_holder_fields(std::string_view text, const std::string& holder_id, const std::string& name,
+                                 const std::string& email) {
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t open = text.find('{', at);
+    std::size_t close = open == std::string_view::npos ? open : text.find('}', open);
+    if (close == std::string_view::npos) {
+      out.append(text.substr(at));
+      break;
+    }
+    out.append(text.substr(at, open - at));
+    std::string_view key = text.substr(open + 1, close - open - 1);
+    out += key == "holder_id" ? holder_id : key == "email" ? email : name;
+    at = close + 1;
+  }
+  return out;
 }
 
 }  // namespace cardctl::policy

@@ -74,6 +74,22 @@ bool Section::text(std::string_view k, std::string& out, bool required) {
   return true;
 }
 
+bool Section::strings(std::string_view k, std::vector<std::string>& out) {
+  const toml::node* n = get(k);
+  if (n == nullptr) return false;
+  const toml::array* a = n->as_array();
+  bool ok = a != nullptr;
+  if (ok)
+    for (const auto& e : *a) ok = ok && e.is_string();
+  if (!ok) {
+    problem(n, key(k), "must be a list of strings, e.g. [\"a\", \"b\"]");
+    return false;
+  }
+  out.clear();
+  for (const auto& e : *a) out.push_back(*e.value<std::string>());
+  return true;
+}
+
 const toml::table* Section::table(std::string_view k) {
   const toml::node* n = get(k);
   if (n == nullptr) return nullptr;

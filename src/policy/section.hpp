@@ -33,6 +33,7 @@ class Section {
   void boolean(std::string_view k, bool& out);
   bool text(std::string_view k, std::string& out, bool required = false);
   const toml::table* table(std::string_view k);
+  bool strings(std::string_view k, std::vector<std::string>& out);  // an array of strings
   Section sub(const toml::table& t, std::string_view k) const { return Section(t, key(k), diags_, source_); }
   /// Calls fn with each table of the array of tables k ([[k]]), as "k[0]", "k[1]" ...; other elements are
   /// reported.

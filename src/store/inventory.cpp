@@ -37,6 +37,13 @@ const char* const kMigrations[] = {
        DROP TABLE identification_failures;
        CREATE TABLE escrowed_first_pins (card_id TEXT PRIMARY KEY REFERENCES cards(card_id), iv BLOB NOT NULL,
                            ciphertext BLOB NOT NULL, created_at TEXT NOT NULL, mac BLOB NOT NULL);)",
+    // 3: issuance in steps (resumable), the certificates put on each card, holders' e-mail addresses.
+    R"(ALTER TABLE holders ADD COLUMN email TEXT NOT NULL DEFAULT '';
+       CREATE TABLE issuance_progress (card_id TEXT PRIMARY KEY REFERENCES cards(card_id), step TEXT NOT NULL,
+                           updated_at TEXT NOT NULL);
+       CREATE TABLE certificates (card_id TEXT NOT NULL REFERENCES cards(card_id), slot INTEGER NOT NULL,
+                           der BLOB NOT NULL, not_after TEXT NOT NULL, created_at TEXT NOT NULL,
+                           PRIMARY KEY (card_id, slot));)",
 };
 
 std::string dec(std::int64_t v) { return std::to_string(v); }
@@ -45,7 +52,7 @@ bool transition_allowed(CardState from, CardState to) {
   switch (from) {
     case CardState::pending: return to == CardState::active || to == CardState::retired;
     case CardState::active: return to == CardState::revoked || to == CardState::retired;
-    case CardState::revoked:
+    case CardState::revoked: return to == CardState::retired;  // a revoked card that comes back is wiped
     case CardState::retired: return false;
   }
   return false;
@@ -320,15 +327,20 @@ std::string Inventory::now() { return iso8601(now_point()); }
 void Inventory::add_holder(const Holder& h) {
   if (find_holder(h.holder_id))
     throw Error(ErrorKind::conflict, "holder '" + h.holder_id + "' is already in the inventory");
-  Statement s(db_, "INSERT INTO holders (holder_id, name, created_at) VALUES (?, ?, ?)");
-  s.bind(1, h.holder_id).bind(2, h.name).bind(3, now()).run("adding holder " + h.holder_id);
+  Statement s(db_, "INSERT INTO holders (holder_id, name, created_at, email) VALUES (?, ?, ?, ?)");
+  s.bind(1, h.holder_id).bind(2, h.name).bind(3, now()).bind(4, h.email).run("adding holder " + h.holder_id);
+}
+
+void Inventory::update_holder(const Holder& h) {
+  Statement s(db_, "UPDATE holders SET name = ?, email = ? WHERE holder_id = ?");
+  s.bind(1, h.name).bind(2, h.email).bind(3, h.holder_id).run("updating holder " + h.holder_id);
 }
 
 std::optional<Holder> Inventory::find_holder(const std::string& id) {
-  Statement s(db_, "SELECT holder_id, name FROM holders WHERE holder_id = ?");
+  Statement s(db_, "SELECT holder_id, name, email FROM holders WHERE holder_id = ?");
   s.bind(1, id);
   if (!s.step("looking up holder " + id)) return std::nullopt;
-  return Holder{s.text(0), s.text(1)};
+  return Holder{s.text(0), s.text(1), s.text(2)};
 }
 
 void Inventory::enrol_answers(const std::string& holder_id, const std::vector<std::pair<std::string, SecureString>>& answers) {
@@ -389,12 +401,31 @@ std::optional<Inventory::StoredAnswer> Inventory::answer_params(const std::strin
 
 void Inventory::add_card(const CardRecord& c) {
   if (find_card(c.card_id)) throw Error(ErrorKind::conflict, "card " + c.card_id + " is already in the inventory");
+  write_card(c, "INSERT");
+}
+
+void Inventory::reissue_card(const CardRecord& c) {
+  auto old = find_card(c.card_id);
+  if (old && old->state != CardState::pending && old->state != CardState::retired)
+    throw Error(ErrorKind::conflict, "card " + c.card_id + " is " + to_string(old->state) + " and cannot be issued again",
+                "retire it first: cardctl retire " + c.card_id);
+  with_transaction([&] {
+    for (const char* table : {"escrowed_puks", "escrowed_first_pins", "issuance_progress", "certificates"}) {
+      Statement d(db_, (std::string("DELETE FROM ") + table + " WHERE card_id = ?").c_str());
+      d.bind(1, c.card_id).run("issuing card " + c.card_id + " again");
+    }
+    write_card(c, old ? "REPLACE" : "INSERT");
+  });
+}
+
+void Inventory::write_card(const CardRecord& c, const char* verb) {
   std::string t = now();
   std::string issued = c.issued_at.empty() ? t : c.issued_at;
   std::string algorithm(crypto::info(c.algorithm).name), state(to_string(c.state));
   Bytes m = card_mac(c.card_id, c.holder_id, c.template_name, algorithm, c.key_version, state, issued);
-  Statement s(db_, "INSERT INTO cards (card_id, holder_id, template, algorithm, key_version, state, issued_at, "
-                   "updated_at, mac) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, ?, ?)");
+  Statement s(db_, (std::string(verb) + " INTO cards (card_id, holder_id, template, algorithm, key_version, state, "
+                                        "issued_at, updated_at, mac) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, ?, ?)")
+                      .c_str());
   s.bind(1, c.card_id).bind(2, c.holder_id).bind(3, c.template_name).bind(4, algorithm);
   s.bind(5, static_cast<std::int64_t>(c.key_version)).bind(6, state).bind(7, issued).bind(8, t).bind(9, ByteView(m));
   s.run("adding card " + c.card_id);
@@ -413,6 +444,14 @@ std::vector<CardRecord> Inventory::list_cards(std::optional<CardState> state) {
   if (state) s.bind(1, std::string(to_string(*state)));
   std::vector<CardRecord> out;
   while (s.step("listing cards")) out.push_back(checked_card(s));
+  return out;
+}
+
+std::vector<CardRecord> Inventory::cards_of_holder(const std::string& holder_id) {
+  Statement s(db_, (std::string(kCardColumns) + " WHERE holder_id = ? ORDER BY issued_at, card_id").c_str());
+  s.bind(1, holder_id);
+  std::vector<CardRecord> out;
+  while (s.step("listing the cards of holder " + holder_id)) out.push_back(checked_card(s));
   return out;
 }
 
@@ -485,6 +524,33 @@ std::optional<Pin> Inventory::load_first_pin(const std::string& card_id, ByteVie
 void Inventory::forget_first_pin(const std::string& card_id) {
   Statement s(db_, "DELETE FROM escrowed_first_pins WHERE card_id = ?");
   s.bind(1, card_id).run("forgetting the first PIN of " + card_id);
+}
+
+void Inventory::set_issuance_step(const std::string& card_id, const std::string& step) {
+  Statement s(db_, "INSERT OR REPLACE INTO issuance_progress (card_id, step, updated_at) VALUES (?, ?, ?)");
+  s.bind(1, card_id).bind(2, step).bind(3, now()).run("recording the issuance of " + card_id);
+}
+
+std::string Inventory::issuance_step(const std::string& card_id) {
+  Statement s(db_, "SELECT step FROM issuance_progress WHERE card_id = ?");
+  s.bind(1, card_id);
+  return s.step("reading the issuance of " + card_id) ? s.text(0) : std::string();
+}
+
+void Inventory::store_certificate(const std::string& card_id, std::uint8_t slot, ByteView der,
+                                  const std::string& not_after) {
+  Statement s(db_, "INSERT OR REPLACE INTO certificates (card_id, slot, der, not_after, created_at) VALUES (?,?,?,?,?)");
+  s.bind(1, card_id).bind(2, static_cast<std::int64_t>(slot)).bind(3, der).bind(4, not_after).bind(5, now());
+  s.run("recording a certificate of " + card_id);
+}
+
+std::vector<StoredCertificate> Inventory::certificates(const std::string& card_id) {
+  Statement s(db_, "SELECT slot, der, not_after FROM certificates WHERE card_id = ? ORDER BY slot");
+  s.bind(1, card_id);
+  std::vector<StoredCertificate> out;
+  while (s.step("reading the certificates of " + card_id))
+    out.push_back({static_cast<std::uint8_t>(s.integer(0)), s.blob(1), s.text(2)});
+  return out;
 }
 
 void Inventory::write_audit_head(std::uint64_t seq, const std::string& hash) {

@@ -253,4 +253,19 @@ std::vector<std::string> Keystore::fixed_key_names() const {
   return out;
 }
 
+Keystore Keystore::clone() const {
+  Keystore k;
+  k.path_ = path_;
+  k.file_key_ = file_key_;
+  k.salt_ = salt_;
+  k.scrypt_ = scrypt_;
+  for (const auto& [v, m] : masters_) k.masters_.emplace(v, m.clone());
+  k.current_ = current_;
+  k.escrow_ = escrow_;
+  k.audit_ = audit_;
+  for (const auto& [name, f] : fixed_) k.fixed_.emplace(name, FixedKey{f.algorithm, f.key.clone()});
+  k.installation_id_ = installation_id_;
+  return k;
+}
+
 }  // namespace cardctl::store

@@ -164,6 +164,15 @@ secret_file() {
   echo "$T_ROOT/secrets/$1"
 }
 
+# The test CA (a self-signed P-256 CA made with openssl, key 0600) that certifies the keys issuance generates;
+# pass "${CA[@]}" to `cardctl issue`.
+mkdir -p "$T_ROOT/ca"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=cardctl test CA" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+  -keyout "$T_ROOT/ca/ca.key" -out "$T_ROOT/ca/ca.pem" 2>/dev/null || { echo "lib.sh: openssl could not make the test CA" >&2; exit 1; }
+chmod 600 "$T_ROOT/ca/ca.key"
+CA=(--ca-cert "$T_ROOT/ca/ca.pem" --ca-key "$T_ROOT/ca/ca.key")
+
 # new_card NAME [cardsim create options]: a factory-fresh reference card; prints its path.
 new_card() {
   local name=$1

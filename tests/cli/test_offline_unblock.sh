@@ -28,7 +28,7 @@ assert_stderr_contains "an installation already exists"
 
 issue() {  # issue CARD TEMPLATE HOLDER: issues the card, prints its first PIN
   run_with_stdin $'Elm Primary\nOak Road\nThe Cure' "$CARDCTL" issue --reader "sim:$1" --template "$2" \
-    --holder "$3" --name "Holder $3" --answer first-school --answer first-street --answer first-concert --json
+    --holder "$3" --name "Holder $3" --answer first-school --answer first-street --answer first-concert --json "${CA[@]}"
   assert_exit 0
 }
 block_pin() {

@@ -19,7 +19,7 @@ favourite-teacher: nope")
 issue() {  # issue SERIAL HOLDER [ANSWER1 ANSWER2 ANSWER3]: a new issued card; sets CARD (the sim file)
   CARD=$(new_card "$1.sim" --serial "$1")
   run_with_stdin "${3:-Elm Primary}"$'\n'"${4:-Oak Road}"$'\n'"${5:-Smith}" "$CARDCTL" issue --reader "sim:$CARD" \
-    --template staff --holder "$2" --answer first-school --answer first-street --answer favourite-teacher --json
+    --template staff --holder "$2" --answer first-school --answer first-street --answer favourite-teacher --json "${CA[@]}"
   assert_exit 0
 }
 challenge_of() {  # challenge_of CARD: blocks the PIN and prints a challenge code with its check
@@ -322,7 +322,7 @@ if mount -t tmpfs -o size=1M cardctl-full "$FULL" 2>/dev/null; then
   assert_exit 0
   fill=$(new_card full.sim --serial 41070)
   run_with_stdin $'a a\nb b\nc c' env CARDCTL_HOME="$FULL/site" "$CARDCTL" issue --reader "sim:$fill" --template staff \
-    --holder full --answer first-school --answer first-street --answer favourite-teacher
+    --holder full --answer first-school --answer first-street --answer favourite-teacher "${CA[@]}"
   assert_exit 0
   dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null
   code=$(challenge_of "$fill")

@@ -294,7 +294,7 @@ TEST_CASE("a version 1 inventory is migrated: its rows sealed, its counters drop
   auto o = existing();
   o.installation_id = "feed";
   auto inv = Inventory::open(path, o);
-  CHECK(inv.schema_version() == 2);
+  CHECK(inv.schema_version() == Inventory::kSchemaVersion);
   CHECK(inv.installation_id() == "feed");
   CHECK(inv.find_card("c1")->state == CardState::active);
   CHECK(inv.audit_head()->first == 4);

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "card_connection.hpp"
+#include "test_ca.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/issue.hpp"
 #include "cardctl/ledger.hpp"
@@ -41,6 +42,7 @@ IssueRequest request() {
   r.answers = {{"first-school", SecureString("Elm Primary")}, {"first-street", SecureString("Oak Road")},
                {"first-concert", SecureString("The Cure")}};
   r.operator_name = "issuer";
+  r.certificates.ca = &testing::test_ca();
   return r;
 }
 

@@ -97,7 +97,7 @@ TEST_CASE("PUK alphabets, certificate subjects, template names and question ids 
   CHECK(first_problem("[templates.t.puk]\nalphabet = \"ABC\"\n").find("fewer than 10") != std::string::npos);
   CHECK(first_problem("[templates.t.puk]\nalphabet = \"ABCDE FGHIJ\"\n").find("printable") != std::string::npos);
   CHECK(first_problem("[templates.t.certificate]\nsubject = \"CN={holdr}\"\n") ==
-        "p.toml:2: templates.t.certificate.subject: has an unknown placeholder {holdr} (known: {holder})");
+        "p.toml:2: templates.t.certificate.subject: has an unknown placeholder {holdr} (known: {name}, {holder_id}, {email})");
   CHECK(first_problem("[templates.t.certificate]\nsubject = \"CN={holder\"\n").find("unmatched brace") !=
         std::string::npos);
   CHECK(first_problem("[templates.t.certificate]\nsubject = \"{holder}\"\n").find("distinguished name") !=

@@ -1,0 +1,169 @@
+#include "issue_batch.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fmt/format.h>
+#include <map>
+#include <unistd.h>
+
+#include "cardctl/batch_issue.hpp"
+#include "cardctl/error.hpp"
+#include "cardctl/files.hpp"
+#include "json.hpp"
+#include "output.hpp"
+
+namespace cardctl::cli {
+
+std::optional<crypto::CertificateAuthority> load_ca(const CaOptions& ca, const policy::CardTemplate* tpl, Context& ctx);
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_interrupt(int) { g_stop.store(true); }
+
+// SIGINT and SIGTERM finish the cards in progress; a second one ends the process as usual.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+Json report_json(const lifecycle::BatchReport& report, const std::string& file) {
+  Json holders = Json::array();
+  for (const auto& h : report.holders) {
+    Json j = Json::object()
+                 .set("line", h.row.line)
+                 .set("holder_id", h.row.holder_id)
+                 .set("template", h.row.template_name)
+                 .set("result", lifecycle::to_string(h.result));
+    if (!h.card_id.empty()) j.set("card_id", h.card_id);
+    if (!h.reader.empty()) j.set("reader", h.reader);
+    if (!h.error.empty()) j.set("error", h.error);
+    if (h.first_pin) j.set("first_pin", std::string(h.first_pin->text()));
+    holders.push(std::move(j));
+  }
+  using R = lifecycle::BatchResult;
+  bool complete = report.count(R::issued) + report.count(R::already_issued) == static_cast<int>(report.holders.size());
+  return Json::object()
+      .set("ok", complete)
+      .set("file", file)
+      .set("interrupted", report.interrupted)
+      .set("summary", Json::object()
+                          .set("holders", static_cast<std::int64_t>(report.holders.size()))
+                          .set("issued", report.count(R::issued))
+                          .set("already_issued", report.count(R::already_issued))
+                          .set("pending", report.count(R::pending))
+                          .set("failed", report.count(R::failed))
+                          .set("not_reached", report.count(R::queued)))
+      .set("holders", std::move(holders));
+}
+
+}  // namespace
+
+void run_issue_batch(IssueOptions& options, Context& ctx) {
+  if (!options.holder_id.empty() || options.replace || options.dry_run || !options.answer_ids.empty() ||
+      options.choose_pin || options.first_pin.file || !options.import_dir.empty())
+    throw Error(ErrorKind::usage, "--batch takes the holders from its file",
+                "leave out --holder, --answer, --choose-pin, --pin-file, --replace, --dry-run and --import-certificates");
+  auto site = open_site(options.site, ctx);
+  auto file = lifecycle::read_batch_file(options.batch_file, site.policy, options.template_name);
+  for (const auto& p : file.problems) report_error(ctx.e(), p.to_string(), "", ctx.color);
+  if (!file.problems.empty() && !options.skip_bad_rows)
+    throw Error(ErrorKind::usage,
+                options.batch_file + " has " + std::to_string(file.problems.size()) + " malformed row(s); nothing was issued",
+                "correct them, or run with --skip-bad-rows to issue the other rows");
+  if (file.rows.empty()) throw Error(ErrorKind::usage, options.batch_file + " lists no holders", "add rows under the header");
+
+  // One CA per template, loaded (and its passphrase asked) before the first card.
+  std::map<std::string, std::optional<crypto::CertificateAuthority>> cas;
+  for (const auto& row : file.rows) {
+    const auto& tpl = site.policy.card_template(row.template_name);
+    if (cas.count(tpl.name) || tpl.slots.empty() || !options.ca.csr_out.empty()) continue;
+    cas[tpl.name] = load_ca(options.ca, &tpl, ctx);
+    if (!cas[tpl.name])
+      throw Error(ErrorKind::usage, "template " + tpl.name + " generates keys, and no CA is given to certify them",
+                  "give --ca-cert FILE --ca-key FILE (or ca_certificate and ca_key in the template), or --csr-out DIR");
+  }
+  if (!options.ca.csr_out.empty()) files::make_dirs(options.ca.csr_out);
+
+  lifecycle::BatchOptions bo;
+  bo.readers = options.batch_readers;
+  if (bo.readers.empty() && !ctx.reader.empty()) bo.readers.push_back(ctx.reader);
+  bo.operator_name = options.site.op();
+  bo.trace = ctx.trace();
+  bo.stop = &g_stop;
+  bo.certificates = [&](const policy::CardTemplate& tpl) {
+    lifecycle::CertificateSource source;
+    source.csr_dir = options.ca.csr_out;
+    auto it = cas.find(tpl.name);
+    if (it != cas.end() && it->second) source.ca = &*it->second;
+    return source;
+  };
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  const auto started = std::chrono::steady_clock::now();
+  int done = 0, failed = 0;
+  const int total = static_cast<int>(file.rows.size());
+  bo.on_event = [&](const lifecycle::BatchEvent& e) {
+    using K = lifecycle::BatchEvent::Kind;
+    if (e.kind == K::card_done) ++done;
+    if (e.kind == K::card_failed) ++failed;
+    if (ctx.quiet) return;
+    double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 60.0;
+    std::string status = fmt::format("done {} · failed {} · remaining {} · {:.1f} cards/min", done, failed,
+                                     std::max(0, total - done), minutes > 0 ? done / minutes : 0.0);
+    if (tty) {
+      if (e.kind != K::card_started) ctx.e() << "\r\033[K" << e.reader << ": " << e.message << '\n';
+      ctx.e() << "\r\033[K" << status << std::flush;
+    } else if (e.kind != K::card_started) {
+      ctx.e() << e.reader << ": " << e.message << " (" << status << ")\n";
+    }
+  };
+  g_stop.store(false);
+  lifecycle::BatchReport report;
+  {
+    InterruptGuard guard;
+    if (!ctx.quiet)
+      ctx.e() << "issuing " << total << " holder(s) from " << options.batch_file
+              << "; insert cards in the readers (Ctrl-C finishes the cards in progress and stops)\n";
+    report = lifecycle::run_batch(site, file, bo);
+  }
+  if (tty && !ctx.quiet) ctx.e() << '\n';
+  using R = lifecycle::BatchResult;
+  Json j = report_json(report, options.batch_file);
+  if (!options.report_file.empty())  // it holds first PINs: 0600, written atomically
+    files::write_atomic(options.report_file, to_bytes(j.dump() + "\n"), 0600);
+  if (ctx.json) {
+    ctx.o() << j.dump() << '\n';
+  } else {
+    for (const auto& h : report.holders) {
+      ctx.o() << fmt::format("{:<12} {:<16} {:<14}", h.row.holder_id, lifecycle::to_string(h.result), h.card_id);
+      if (h.first_pin) ctx.o() << " first PIN " << h.first_pin->text();
+      if (!h.error.empty()) ctx.o() << " " << h.error;
+      ctx.o() << '\n';
+    }
+    ctx.o() << fmt::format("{} issued, {} already issued, {} pending, {} failed, {} not reached{}\n", report.count(R::issued),
+                           report.count(R::already_issued), report.count(R::pending), report.count(R::failed),
+                           report.count(R::queued), report.interrupted ? " (interrupted)" : "");
+  }
+  ctx.o().flush();
+  if (ctx.o())
+    for (const auto& h : report.holders)
+      if (h.first_pin && !h.card_id.empty()) lifecycle::first_pin_delivered(site, h.card_id);
+  if (report.count(R::issued) + report.count(R::already_issued) != total) ctx.exit_code = static_cast<int>(ExitCode::failure);
+}
+
+}  // namespace cardctl::cli
