@@ -5,14 +5,14 @@ _cardctl() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-  local commands="readers status init policy issue challenge respond unblock audit"
+  local commands="readers status init policy issue challenge respond unblock list show revoke audit"
   local global="--reader --serial --json -q --quiet -v --verbose --no-prompt -h --help --version"
 
   # The subcommand is the first word that is neither an option nor an option's value.
   cmd=
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      --reader | --serial | --home | --operator | --template | --holder | --name | --answer | --card | --challenge | --algorithm | --key-version | --response | --policy | --import-master) ((i++)) ;;
+      --reader | --serial | --home | --operator | --template | --holder | --name | --answer | --card | --challenge | --algorithm | --key-version | --response | --policy | --import-master | --state | --reason) ((i++)) ;;
       -*) ;;
       *)
         cmd=${COMP_WORDS[i]}
@@ -39,11 +39,15 @@ _cardctl() {
       COMPREPLY=($(compgen -W "sim: @" -- "$cur"))
       return
       ;;
-    --serial | --holder | --name | --answer | --card | --challenge | --key-version | --response | --operator | --template)
+    --serial | --holder | --name | --answer | --card | --challenge | --key-version | --response | --operator | --template | --reason)
       return
       ;;
     --algorithm)
       COMPREPLY=($(compgen -W "tdes aes128 aes192 aes256" -- "$cur"))
+      return
+      ;;
+    --state)
+      COMPREPLY=($(compgen -W "pending active revoked retired" -- "$cur"))
       return
       ;;
     --home)
@@ -76,6 +80,9 @@ _cardctl() {
     challenge) opts="--reader --serial --detach --response-file --no-check --pin-file --policy --template --json" ;;
     respond) opts="--card --challenge --no-check --report-rejected --answers-file --algorithm --key-version --home --operator --passphrase-file --json" ;;
     unblock) opts="--reader --serial --response --response-file --no-check --pin-file --puc --puk-file --force --policy --template --json" ;;
+    list) opts="--state --holder --template --home --operator --passphrase-file --json" ;;
+    show) opts="--home --operator --passphrase-file --json" ;;
+    revoke) opts="--reason --home --operator --passphrase-file --json" ;;
     audit) opts="verify show --home --operator --passphrase-file --card --action --by --since --until --json" ;;
     *) return ;;
   esac

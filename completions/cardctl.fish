@@ -1,6 +1,6 @@
 # fish completion for cardctl(1). Installed in share/fish/vendor_completions.d.
 
-set -l commands readers status init policy issue challenge respond unblock audit
+set -l commands readers status init policy issue challenge respond unblock list show revoke audit
 
 complete -c cardctl -f
 
@@ -35,21 +35,24 @@ complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a issue -d '
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a challenge -d 'Show the offline-unblock challenge'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a respond -d 'Helpdesk: turn a challenge into a response'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a unblock -d 'Unblock the PIN with a response or the PUK'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a list -d 'List the cards in the inventory'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a show -d 'Show one card: holder, state, unblocks used, history'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a revoke -d 'Revoke an active card, with the reason audited'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a audit -d 'Verify and show the audit trail'
 complete -c cardctl -n "__fish_seen_subcommand_from policy" -a check -d 'Check a policy file'
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -a 'verify show'
 
 # Installation options
-complete -c cardctl -n "__fish_seen_subcommand_from init issue respond audit" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue respond audit" -l operator -x -d 'Operator name for the audit trail'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue respond audit" -l passphrase-file -r -F -d 'Keystore passphrase file'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue respond list show revoke audit" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue respond list show revoke audit" -l operator -x -d 'Operator name for the audit trail'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue respond list show revoke audit" -l passphrase-file -r -F -d 'Keystore passphrase file'
 complete -c cardctl -n "__fish_seen_subcommand_from init challenge unblock" -l policy -r -F -d 'Policy file'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l force -d 'Replace an existing installation'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l rotate -d 'Add a master key version'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l import-master -r -F -d 'Master key file'
 complete -c cardctl -n "__fish_seen_subcommand_from init respond" -l key-version -x -d 'Master key version'
-complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock" -l template -x -d 'Card template'
-complete -c cardctl -n "__fish_seen_subcommand_from issue" -l holder -x -d 'Holder id'
+complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock list" -l template -x -d 'Card template'
+complete -c cardctl -n "__fish_seen_subcommand_from issue list" -l holder -x -d 'Holder id'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l name -x -d 'Holder name'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l answer -x -d 'Security question id'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l choose-pin -d 'Ask for the first PIN'
@@ -72,3 +75,5 @@ complete -c cardctl -n "__fish_seen_subcommand_from audit" -l action -x -d 'Only
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -l by -x -d 'Only this operator'
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -l since -x -d 'From this UTC time'
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -l until -x -d 'Up to this UTC time'
+complete -c cardctl -n "__fish_seen_subcommand_from list" -l state -x -a 'pending active revoked retired' -d 'Only cards in this state'
+complete -c cardctl -n "__fish_seen_subcommand_from revoke" -l reason -x -d 'Why, for the audit trail'

@@ -13,10 +13,16 @@
 #include "challenge.hpp"
 #include "init.hpp"
 #include "issue.hpp"
+#include "list.hpp"
 #include "policy_check.hpp"
 #include "readers.hpp"
 #include "respond.hpp"
+<<<<<<< HEAD
 #include "retire.hpp"
+=======
+#include "revoke.hpp"
+#include "show.hpp"
+>>>>>>> card-commands
 #include "status.hpp"
 #include "unblock.hpp"
 
@@ -36,7 +42,10 @@ constexpr const char* kFooter =
     "  cardctl init --policy examples/policy.toml\n"
     "  cardctl issue --template staff --holder 1042 --answer first-school --answer first-street\n"
     "  cardctl unblock                              # holder: challenge, response, new PIN\n"
-    "  cardctl respond --card 12345678              # helpdesk\n\n"
+    "  cardctl respond --card 12345678              # helpdesk\n"
+    "  cardctl list --state active\n"
+    "  cardctl show 12345678\n"
+    "  cardctl revoke 12345678 --reason 'lost'\n\n"
     "Run 'cardctl COMMAND --help' for a command's options, 'man cardctl' for the details.";
 
 int run(int argc, char** argv, cli::Context& ctx) {
@@ -57,6 +66,9 @@ int run(int argc, char** argv, cli::Context& ctx) {
   cli::setup_challenge(app, ctx);
   cli::setup_respond(app, ctx);
   cli::setup_unblock(app, ctx);
+  cli::setup_list(app, ctx);
+  cli::setup_show(app, ctx);
+  cli::setup_revoke(app, ctx);
   cli::setup_audit(app, ctx);
 
   try {
