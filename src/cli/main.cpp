@@ -17,12 +17,9 @@
 #include "policy_check.hpp"
 #include "readers.hpp"
 #include "respond.hpp"
-<<<<<<< HEAD
 #include "retire.hpp"
-=======
 #include "revoke.hpp"
 #include "show.hpp"
->>>>>>> card-commands
 #include "status.hpp"
 #include "unblock.hpp"
 
