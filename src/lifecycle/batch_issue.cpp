@@ -247,7 +247,7 @@ class Batch {
       bool started = false;
       std::string card;
       for (const auto& c : record)
-        if (c.state == store::CardState::pending) started = true, card = c.card_id;
+        if (c.state == store::CardState::pending && c.template_name == row.template_name) started = true, card = c.card_id;
       int tries;
       {
         std::lock_guard lock(mutex_);

@@ -139,18 +139,18 @@ struct Step {
 
 void record_step(Issuance& is, const char* step) { is.site.inventory.set_issuance_step(is.result.card_id, step); }
 
-// The holder may have one card; a lost one is revoked with --replace. A half-issued card of the holder elsewhere
-// keeps the holder (batch issuance relies on this for exactly-once).
+// A holder has one card of each template; a lost one is revoked with --replace. A half-issued card of the holder
+// elsewhere keeps the holder (batch issuance relies on this for exactly-once).
 void check_holder_cards(Issuance& is) {
   for (const auto& c : is.site.inventory.cards_of_holder(is.holder.holder_id)) {
-    if (c.card_id == is.result.card_id) continue;
+    if (c.card_id == is.result.card_id || c.template_name != is.tpl.name) continue;
     if (c.state == store::CardState::active && !is.req.replace)
       throw HolderHasCard(c.card_id, c.state,
-                  "holder " + is.holder.holder_id + " already has card " + c.card_id + " (active)",
+                  "holder " + is.holder.holder_id + " already has a " + is.tpl.name + " card, " + c.card_id + " (active)",
                   "a lost or broken card is replaced with --replace (it is revoked); a returned one is retired first: "
                   "cardctl retire " + c.card_id);
     if (c.state == store::CardState::pending)
-      throw HolderHasCard(c.card_id, c.state, "holder " + is.holder.holder_id + " has a half-issued card " + c.card_id,
+      throw HolderHasCard(c.card_id, c.state, "holder " + is.holder.holder_id + " has a half-issued " + is.tpl.name + " card, " + c.card_id,
                   "put card " + c.card_id + " in the reader and issue it again to finish it, or retire it: cardctl retire " +
                       c.card_id);
   }
@@ -172,7 +172,7 @@ void reserve(Issuance& is) {
     if (!is.req.answers.empty()) inv.enrol_answers(is.holder.holder_id, is.req.answers);
     if (is.req.replace)
       for (const auto& c : inv.cards_of_holder(is.holder.holder_id))
-        if (c.state == store::CardState::active && c.card_id != is.result.card_id) {
+        if (c.state == store::CardState::active && c.card_id != is.result.card_id && c.template_name == is.tpl.name) {
           inv.set_card_state(c.card_id, store::CardState::revoked);
           is.result.replaced_card = c.card_id;
           is.site.audit({"", is.req.operator_name, "revoke", c.card_id, is.holder.holder_id, "ok", "",

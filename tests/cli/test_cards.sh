@@ -13,7 +13,7 @@ favourite-teacher: Smith")
 issue() {  # issue SERIAL TEMPLATE HOLDER NAME: a new reference card, issued; sets CARD (the sim file)
   CARD=$(new_card "$1.sim" --serial "$1")
   run_with_stdin $'Elm Primary\nOak Road\nSmith' "$CARDCTL" issue --reader "sim:$CARD" --template "$2" \
-    --holder "$3" --name "$4" --answer first-school --answer first-street --answer favourite-teacher --json
+    --holder "$3" --name "$4" --answer first-school --answer first-street --answer favourite-teacher --json "${CA[@]}"
   assert_exit 0
 }
 challenge_of() {  # challenge_of CARD: blocks the PIN and prints a challenge code with its check

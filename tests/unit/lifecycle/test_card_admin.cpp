@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "card_connection.hpp"
+#include "test_ca.hpp"
 #include "cardctl/card_admin.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/issue.hpp"
@@ -48,6 +49,7 @@ struct IssuedCard {
     r.answers = {{"first-school", SecureString("Elm Primary")}, {"first-street", SecureString("Oak Road")},
                  {"first-concert", SecureString("The Cure")}};
     r.operator_name = "issuer";
+    r.certificates.ca = &testing::test_ca();
     piv::PivSession s(conn);
     issue_card(*w.site, s, std::move(r));
   }
