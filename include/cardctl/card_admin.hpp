@@ -30,6 +30,8 @@ struct CardDetails {
   int unblocks_allowed = 0;  // the policy's helpdesk.unblocks_per_period
   int period_days = 0;       // the policy's helpdesk.period_days
   std::vector<store::AuditEntry> history;  // every verified audit entry about this card, oldest first
+  std::vector<store::StoredCertificate> certificates;  // what issuance put on the card, by slot
+  std::string issuance_step;  // how far a pending card got
 };
 
 /// One card with its holder, its offline-unblock count in the current period and its history, read from the

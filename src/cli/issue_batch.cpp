@@ -42,7 +42,7 @@ class InterruptGuard {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-Json report_json(const lifecycle::BatchReport& report, const std::string& file) {
+Json report_json(const lifecycle::BatchReport& report, const lifecycle::BatchFile& batch, const std::string& file) {
   Json holders = Json::array();
   for (const auto& h : report.holders) {
     Json j = Json::object()
@@ -56,6 +56,8 @@ Json report_json(const lifecycle::BatchReport& report, const std::string& file) 
     if (h.first_pin) j.set("first_pin", std::string(h.first_pin->text()));
     holders.push(std::move(j));
   }
+  Json bad = Json::array();
+  for (const auto& p : batch.problems) bad.push(Json::object().set("line", p.line).set("error", p.to_string()));
   using R = lifecycle::BatchResult;
   bool complete = report.count(R::issued) + report.count(R::already_issued) == static_cast<int>(report.holders.size());
   return Json::object()
@@ -69,7 +71,8 @@ Json report_json(const lifecycle::BatchReport& report, const std::string& file) 
                           .set("pending", report.count(R::pending))
                           .set("failed", report.count(R::failed))
                           .set("not_reached", report.count(R::queued)))
-      .set("holders", std::move(holders));
+      .set("holders", std::move(holders))
+      .set("bad_rows", std::move(bad));
 }
 
 }  // namespace
@@ -143,7 +146,7 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
   }
   if (tty && !ctx.quiet) ctx.e() << '\n';
   using R = lifecycle::BatchResult;
-  Json j = report_json(report, options.batch_file);
+  Json j = report_json(report, file, options.batch_file);
   if (!options.report_file.empty())  // it holds first PINs: 0600, written atomically
     files::write_atomic(options.report_file, to_bytes(j.dump() + "\n"), 0600);
   if (ctx.json) {

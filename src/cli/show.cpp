@@ -7,6 +7,7 @@
 #include "cardctl/card_admin.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/ledger.hpp"
+#include "cardctl/x509.hpp"
 #include "json.hpp"
 #include "list.hpp"
 #include "output.hpp"
@@ -59,7 +60,19 @@ void run_show(const ShowOptions& options, Context& ctx) {
     }
     Json out = Json::object().set("ok", true);
     add_card_fields(out, c, d.holder);
-    // slots and certificates: added with issuance of keys
+    Json slots = Json::array();
+    for (const auto& cert : d.certificates) {
+      auto info = crypto::certificate_info(cert.der);
+      slots.push(Json::object()
+                     .set("slot", to_hex(Bytes{cert.slot}))
+                     .set("subject", info.subject)
+                     .set("issuer", info.issuer)
+                     .set("serial", info.serial_hex)
+                     .set("not_after", info.not_after)
+                     .set("certificate", crypto::der_to_pem(cert.der, "CERTIFICATE")));
+    }
+    out.set("slots", std::move(slots));
+    if (!d.issuance_step.empty()) out.set("issuance_step", d.issuance_step);
     out.set("unblocks", Json::object()
                             .set("used", d.unblocks_used)
                             .set("allowed", d.unblocks_allowed)
@@ -75,7 +88,11 @@ void run_show(const ShowOptions& options, Context& ctx) {
   f.add("Admin key", std::string(crypto::info(c.algorithm).display) + ", version " + std::to_string(c.key_version));
   f.add("Issued", c.issued_at).add("Updated", c.updated_at);
   f.add("Offline unblocks", fmt::format("{} of {} in the last {} days", d.unblocks_used, d.unblocks_allowed, d.period_days));
-  // slots and certificates: added with issuance of keys
+  if (!d.issuance_step.empty()) f.add("Issuance", "stopped after step '" + d.issuance_step + "'");
+  for (const auto& cert : d.certificates) {
+    auto info = crypto::certificate_info(cert.der);
+    f.add("Slot " + to_hex(Bytes{cert.slot}), info.subject + ", until " + info.not_after + " (issuer " + info.issuer + ")");
+  }
   f.print(ctx.o());
   ctx.o() << "History:\n";
   std::size_t action = 0, outcome = 0, op = 0;

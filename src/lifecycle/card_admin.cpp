@@ -53,6 +53,8 @@ CardDetails show_card(Site& site, const std::string& card_id) {
   const std::string period_start =
       store::iso8601(site.inventory.now_point() - std::chrono::hours(24 * rules.period_days));
   d.unblocks_used = Ledger(trail).responses(card_id, period_start);
+  d.certificates = site.inventory.certificates(card_id);
+  if (card->state == store::CardState::pending) d.issuance_step = site.inventory.issuance_step(card_id);
   for (auto& e : trail)
     if (e.card_id == card_id) d.history.push_back(std::move(e));
   return d;

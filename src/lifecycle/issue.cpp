@@ -208,6 +208,8 @@ void certify_slot(Issuance& is, const policy::SlotTemplate& slot, IssuedSlot& ou
 
 std::string certificate_step(const Issuance& is, const policy::SlotTemplate& slot) {
   std::string subject = certificate_profile(is.tpl, slot.slot, is.holder).subject;
+  if (is.req.certificates.ca == nullptr && is.req.certificates.csr_dir.empty())
+    return "certify slot " + slot_text(slot.slot) + " (" + subject + ") with the CA given with --ca-cert and --ca-key";
   if (is.req.certificates.ca == nullptr)
     return "write a certificate request for slot " + slot_text(slot.slot) + " (" + subject + ") to " +
            is.req.certificates.csr_dir;
@@ -269,7 +271,7 @@ std::vector<Step> plan(Issuance& is) {
                      (tpl.diversify ? ", derived from master key version " + std::to_string(is.result.key_version)
                                     : ", the fixed key '" + tpl.fixed_key + "'"),
                  [&] { s.set_management_key(is.new_key, tpl.admin_algorithm); }});
-  bool waits = !tpl.slots.empty() && is.req.certificates.ca == nullptr;
+  bool waits = !tpl.slots.empty() && is.req.certificates.ca == nullptr && !is.req.certificates.csr_dir.empty();
   if (waits) {
     out.push_back({"leave card " + is.result.card_id + " pending until its certificates are imported", [&] {
                      record_step(is, steps::awaiting_certificates);
@@ -282,13 +284,15 @@ std::vector<Step> plan(Issuance& is) {
                        inv.set_card_state(is.result.card_id, store::CardState::active);
                        std::string slots;
                        for (const auto& sl : is.result.slots) slots += (slots.empty() ? "" : ",") + slot_text(sl.slot);
-                       is.site.audit({"", is.req.operator_name, "issue", is.result.card_id, is.holder.holder_id, "ok", "",
-                                      {{"template", tpl.name},
-                                       {"algorithm", crypto::info(tpl.admin_algorithm).name},
-                                       {"key_version", std::to_string(is.result.key_version)},
-                                       {"answers", std::to_string(is.req.answers.size())},
-                                       {"slots", slots},
-                                       {"replaced", is.result.replaced_card}}});
+                       store::AuditEntry entry{"", is.req.operator_name, "issue", is.result.card_id, is.holder.holder_id,
+                                               "ok", "",
+                                               {{"template", tpl.name},
+                                                {"algorithm", crypto::info(tpl.admin_algorithm).name},
+                                                {"key_version", std::to_string(is.result.key_version)},
+                                                {"answers", std::to_string(is.req.answers.size())}}};
+                       if (!slots.empty()) entry.details.emplace_back("slots", slots);
+                       if (!is.result.replaced_card.empty()) entry.details.emplace_back("replaced", is.result.replaced_card);
+                       is.site.audit(std::move(entry));
                      });
                    }});
   }
@@ -333,9 +337,12 @@ crypto::CertificateProfile certificate_profile(const policy::CardTemplate& tpl, 
 IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest req) {
   const auto& tpl = site.policy.card_template(req.template_name);
   req.holder_id = checked_holder_id(req.holder_id);
-  check_answers(site.policy.helpdesk, req.answers, req.answers_optional);
+  // A holder who enrolled answers before (a second card, a replacement) need not give them again.
+  bool enrolled = static_cast<int>(site.inventory.enrolled_questions(req.holder_id).size()) >=
+                  site.policy.helpdesk.questions_enrolled;
+  check_answers(site.policy.helpdesk, req.answers, req.answers_optional || enrolled);
   if (req.first_pin) policy::check_new_pin(tpl.pin, *req.first_pin);
-  if (!tpl.slots.empty() && req.certificates.ca == nullptr && req.certificates.csr_dir.empty())
+  if (!tpl.slots.empty() && req.certificates.ca == nullptr && req.certificates.csr_dir.empty() && !req.dry_run)
     throw Error(ErrorKind::usage,
                 "template " + tpl.name + " generates keys, and no CA is given to certify them",
                 "give the CA with --ca-cert FILE --ca-key FILE (or ca_certificate and ca_key in the template), or "

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   s->add_option("--host", serve.host, "vpcd host")->capture_default_str();
   s->add_option("--port", serve.port, "vpcd port of the first card")->capture_default_str();
   s->add_option("--control", serve.control,
-                "unix socket accepting 'remove N', 'insert N', 'vanish-after N K', 'status' (see `cardsim ctl`)");
+                "unix socket accepting 'remove N', 'insert N', 'swap N SERIAL', 'vanish-after N K', 'status' (see `cardsim ctl`)");
   s->add_option("--apdu-delay-ms", serve.apdu_delay_ms, "delay before each response, to imitate a real card");
   s->add_option("--keygen-delay-ms", serve.keygen_delay_ms, "extra delay for GENERATE ASYMMETRIC KEY PAIR");
   s->add_flag("-v,--verbose", serve.verbose, "log control bytes and APDU headers (never APDU data)");
@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   CtlOptions ctl;
   auto* t = app.add_subcommand("ctl", "send one command to a running `cardsim serve --control SOCKET`");
   t->add_option("SOCKET", ctl.socket, "control socket")->required();
-  t->add_option("COMMAND", ctl.words, "remove N | insert N | vanish-after N K | status")->required();
+  t->add_option("COMMAND", ctl.words, "remove N | insert N | swap N SERIAL (a new factory card) | vanish-after N K | status")->required();
 
   ApduOptions apdu;
   auto* a = app.add_subcommand("apdu", "send raw APDUs (hex) to a card state file and print the answers");

@@ -74,11 +74,12 @@ std::string handle_command(const std::string& line, const std::vector<std::uniqu
   if (verb == "status" && words.size() == 1) return status_json(slots);
 
   const bool takes_one = verb == "remove" || verb == "insert";
-  const bool takes_two = verb == "vanish-after";
+  const bool takes_two = verb == "vanish-after" || verb == "swap";
   if (!takes_one && !takes_two) {
-    return "error: unknown command '" + line + "'; use remove N, insert N, vanish-after N K or status";
+    return "error: unknown command '" + line + "'; use remove N, insert N, swap N SERIAL, vanish-after N K or status";
   }
-  if (words.size() != (takes_one ? 2U : 3U)) return "error: usage: " + verb + (takes_one ? " N" : " N K");
+  if (words.size() != (takes_one ? 2U : 3U))
+    return "error: usage: " + verb + (takes_one ? " N" : verb == "swap" ? " N SERIAL" : " N K");
   const auto index = number(words[1]);
   if (!index || *index >= slots.size()) {
     return "error: no card " + words[1] + " (cards 0-" + std::to_string(slots.size() - 1) + ")";
@@ -89,6 +90,10 @@ std::string handle_command(const std::string& line, const std::vector<std::uniqu
       slot.remove();
     } else if (verb == "insert") {
       slot.insert();
+    } else if (verb == "swap") {
+      const auto serial = number(words[2]);
+      if (!serial || *serial > 0xFFFFFFFFu) return "error: swap needs a serial number, not '" + words[2] + "'";
+      slot.swap_in_factory_card(static_cast<std::uint32_t>(*serial));
     } else {
       const auto n = number(words[2]);
       if (!n) return "error: vanish-after needs a number of APDUs, not '" + words[2] + "'";

@@ -106,6 +106,7 @@ void VpcdSlot::request(Request r) {
 void VpcdSlot::remove() { request({Op::remove}); }
 void VpcdSlot::insert() { request({Op::insert}); }
 void VpcdSlot::vanish_after(std::uint64_t n) { request({Op::vanish_after, n}); }
+void VpcdSlot::swap_in_factory_card(std::uint32_t serial) { request({Op::swap, serial}); }
 
 SlotStatus VpcdSlot::status() const {
   std::lock_guard lock(mutex_);
@@ -127,6 +128,17 @@ void VpcdSlot::apply_requests() {
       }
       case Op::insert: {
         card_.reappear();
+        save();
+        std::lock_guard lock(mutex_);
+        inserted_ = true;
+        vanished_ = false;
+        break;
+      }
+      case Op::swap: {
+        if (fd_ >= 0) disconnect("swapped");  // the reader sees the old card go before the new one comes
+        cardctl::sim::CardOptions o = card_.options();
+        o.serial = static_cast<std::uint32_t>(r.n);
+        card_ = cardctl::sim::ReferenceCard::factory(o);
         save();
         std::lock_guard lock(mutex_);
         inserted_ = true;

@@ -45,10 +45,13 @@ class VpcdSlot {
   void remove();                       // close the connection: the reader sees no card
   void insert();                       // clear any fault and reconnect
   void vanish_after(std::uint64_t n);  // fault: the card vanishes after n more APDUs
+  /// Another card in the same reader: a factory-fresh one with this serial replaces the card (its state file is
+  /// rewritten) and is inserted; what a person does when swapping cards during a batch.
+  void swap_in_factory_card(std::uint32_t serial);
   SlotStatus status() const;
 
  private:
-  enum class Op { remove, insert, vanish_after };
+  enum class Op { remove, insert, vanish_after, swap };
   struct Request {
     Op op;
     std::uint64_t n = 0;
