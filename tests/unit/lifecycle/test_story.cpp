@@ -12,6 +12,7 @@
 #include "cardctl/offline_unblock.hpp"
 #include "cardctl/respond.hpp"
 #include "cardctl/sim_card.hpp"
+#include "cardctl/x509.hpp"
 
 using namespace cardctl;
 using namespace cardctl::lifecycle;
@@ -307,8 +308,15 @@ TEST_CASE("issue refuses to spend the card's last PIN try without force") {
   CHECK(issue_card(*w.site, s, std::move(r)).card_id == "5550007");
 }
 
-TEST_CASE("a card removed at any APDU of issuance leaves every secret it was changed to in the inventory") {
-  for (int cut = 1;; ++cut) {
+// The fault sweep (cardctl-issue(1), RESUMING): for every APDU position n of one issuance, the card is removed at n.
+// Then the inventory and the card agree: either the card is not in the inventory and still answers to the factory
+// admin key, or it is pending with its escrowed PUK and first PIN, or it is active and complete. Issuing again
+// gives a card whose keys sign with the escrowed PIN, whose certificates are the inventory's and verify with the
+// card's keys, and which the helpdesk can unblock offline from the inventory's data alone.
+TEST_CASE("fault sweep: a card removed at any APDU of issuance is finished by issuing it again") {
+  int positions = 0;
+  for (int cut = 0;; ++cut) {
+    INFO("removed after APDU " << cut);
     World w;
     auto card = sim::ReferenceCard::factory({.serial = 5551000});
     testing::CardConnection conn(card);
@@ -318,43 +326,71 @@ TEST_CASE("a card removed at any APDU of issuance leaves every secret it was cha
       piv::PivSession s(conn);
       issue_card(*w.site, s, request());
       done = true;
-    } catch (const Error&) {
+    } catch (const Error& e) {
+      REQUIRE(e.kind() == ErrorKind::card_removed);
     }
     conn.remove_after = -1;
+    card.reset();
     auto rec = w.site->inventory.find_card("5551000");
-    auto puk = rec ? std::optional<Puk>(w.site->inventory.load_puk("5551000", w.site->keystore.escrow_key())) : std::nullopt;
-    auto pin = rec ? w.site->inventory.load_first_pin("5551000", w.site->keystore.escrow_key()) : std::nullopt;
-    // The card's PIN is the factory one or the escrowed first PIN; so is its PUK.
-    INFO("removed after APDU " << cut);
     {
       piv::PivSession s(conn);
-      bool pin_known = false;
-      for (const auto& candidate : {Pin::from_text(piv::factory::pin), pin ? pin->clone() : Pin::from_text(piv::factory::pin)}) {
-        try {
-          s.verify_pin(candidate);
-          pin_known = true;
-          break;
-        } catch (const Error&) {
+      if (!rec) {
+        CHECK(s.management_key_info().is_default == std::optional<bool>(true));
+      } else if (rec->state == store::CardState::pending) {
+        // Whatever the card was changed to is escrowed: its PIN is the factory one or the first PIN.
+        auto pin = w.site->inventory.load_first_pin("5551000", w.site->keystore.escrow_key());
+        REQUIRE(pin);
+        CHECK_NOTHROW(w.site->inventory.load_puk("5551000", w.site->keystore.escrow_key()));
+        bool pin_known = false;
+        for (const auto& candidate : {Pin::from_text(piv::factory::pin), pin->clone()}) {
+          try {
+            s.verify_pin(candidate);
+            pin_known = true;
+            break;
+          } catch (const Error&) {
+          }
         }
+        CHECK(pin_known);
+      } else {
+        CHECK(done);
+        CHECK(rec->state == store::CardState::active);
       }
-      CHECK(pin_known);
-      bool puk_known = false;
-      for (const auto& candidate : {Puk::from_text(piv::factory::puk), puk ? puk->clone() : Puk::from_text(piv::factory::puk)}) {
-        try {
-          s.change_puk(candidate, candidate);
-          puk_known = true;
-          break;
-        } catch (const Error&) {
-        }
-      }
-      CHECK(puk_known);
     }
-    if (done) {
-      CHECK(cut > 5);
+    IssueResult issued;
+    if (!done) {
+      piv::PivSession s(conn);
+      issued = issue_card(*w.site, s, request());
+      CHECK(issued.found == (rec ? CardKind::pending : CardKind::factory));
+    } else {
+      piv::PivSession s(conn);
+      CHECK_THROWS_AS(issue_card(*w.site, s, request()), Error);  // already issued: refused, nothing changed
       break;
     }
-    REQUIRE(cut < 200);
+    ++positions;
+    // The card works: each key signs with the first PIN, and its certificate (the inventory's) verifies it.
+    auto certificates = w.site->inventory.certificates("5551000");
+    REQUIRE(certificates.size() == 2);
+    {
+      piv::PivSession s(conn);
+      for (const auto& cert : certificates) {
+        s.verify_pin(issued.pin);
+        Bytes data = to_bytes("signed after a fault at APDU " + std::to_string(cut));
+        Bytes signature = s.sign_sha256(cert.slot, crypto::KeyAlgorithm::eccp256, data);
+        CHECK(crypto::verify_sha256_signature(crypto::certificate_info(cert.der).public_key_spki, data, signature));
+        CHECK(s.get_certificate(cert.slot) == std::optional<Bytes>(cert.der));
+      }
+    }
+    // And the helpdesk unblocks it offline from the inventory alone.
+    block_pin(conn);
+    piv::PivSession holder(conn);
+    auto pending = begin_offline_unblock(holder);
+    auto resp = respond(*w.site, make_request("5551000", pending.code().display(), "helpdesk", answers(true)));
+    Bytes typed = parse_code(resp.response.code + resp.response.check, pending.card_id, pending.algorithm, "response");
+    finish_offline_unblock(holder, pending, typed, Pin::from_text("480213"));
+    holder.verify_pin(Pin::from_text("480213"));
+    REQUIRE(cut < 400);
   }
+  CHECK(positions > 20);  // every APDU of an issuance with two keys and certificates
 }
 
 TEST_CASE("init with an imported master key: a MasterKey from the options into the keystore, audited") {
