@@ -5,14 +5,14 @@ _cardctl() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-  local commands="readers status init policy issue challenge respond unblock list show revoke audit"
+  local commands="readers status init policy issue retire challenge respond unblock list show revoke audit"
   local global="--reader --serial --json -q --quiet -v --verbose --no-prompt -h --help --version"
 
   # The subcommand is the first word that is neither an option nor an option's value.
   cmd=
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      --reader | --serial | --home | --operator | --template | --holder | --name | --answer | --card | --challenge | --algorithm | --key-version | --response | --policy | --import-master | --state | --reason) ((i++)) ;;
+      --reader | --readers | --serial | --home | --operator | --template | --holder | --name | --email | --answer | --card | --challenge | --algorithm | --key-version | --response | --policy | --import-master | --state | --reason | --ca-cert | --ca-key | --csr-out | --import-certificates | --batch | --report | --*-file) ((i++)) ;;
       -*) ;;
       *)
         cmd=${COMP_WORDS[i]}
@@ -21,25 +21,26 @@ _cardctl() {
     esac
   done
 
-  # --reader sim:PATH: bash splits words at ':' (COMP_WORDBREAKS), so PATH is its own word after "sim" ":".
-  if [[ $prev == : && ${COMP_WORDS[COMP_CWORD - 2]} == sim && ${COMP_WORDS[COMP_CWORD - 3]} == --reader ]]; then
+  # --reader (and --readers) sim:PATH: bash splits words at ':' (COMP_WORDBREAKS), so PATH is its own word after
+  # "sim" ":".
+  if [[ $prev == : && ${COMP_WORDS[COMP_CWORD - 2]} == sim && ${COMP_WORDS[COMP_CWORD - 3]} =~ ^--readers?$ ]]; then
     compopt -o filenames 2>/dev/null
     COMPREPLY=($(compgen -f -- "$cur"))
     return
   fi
-  if [[ $cur == : && $prev == sim && ${COMP_WORDS[COMP_CWORD - 2]} == --reader ]]; then
+  if [[ $cur == : && $prev == sim && ${COMP_WORDS[COMP_CWORD - 2]} =~ ^--readers?$ ]]; then
     compopt -o filenames 2>/dev/null
     COMPREPLY=($(compgen -f -- ""))
     return
   fi
 
   case $prev in
-    --reader)
+    --reader | --readers)
       compopt -o nospace 2>/dev/null
       COMPREPLY=($(compgen -W "sim: @" -- "$cur"))
       return
       ;;
-    --serial | --holder | --name | --answer | --card | --challenge | --key-version | --response | --operator | --template | --reason)
+    --serial | --holder | --name | --email | --answer | --card | --challenge | --key-version | --response | --operator | --template | --reason)
       return
       ;;
     --algorithm)
@@ -50,12 +51,12 @@ _cardctl() {
       COMPREPLY=($(compgen -W "pending active revoked retired" -- "$cur"))
       return
       ;;
-    --home)
+    --home | --csr-out | --import-certificates)
       compopt -o dirnames 2>/dev/null
       COMPREPLY=($(compgen -d -- "$cur"))
       return
       ;;
-    --policy | --import-master | --*-file)
+    --policy | --import-master | --ca-cert | --ca-key | --batch | --report | --*-file)
       compopt -o filenames 2>/dev/null
       COMPREPLY=($(compgen -f -- "$cur"))
       return
@@ -76,7 +77,8 @@ _cardctl() {
     status) opts="--reader --serial --json" ;;
     init) opts="--policy --home --operator --passphrase-file --force --rotate --import-master --key-version --json" ;;
     policy) opts="check --json" ;;
-    issue) opts="--reader --serial --template --holder --name --answer --choose-pin --pin-file --force --home --operator --passphrase-file --json" ;;
+    issue) opts="--reader --serial --template --holder --name --email --answer --choose-pin --pin-file --current-pin-file --force --replace --dry-run --ca-cert --ca-key --ca-passphrase-file --csr-out --import-certificates --batch --readers --skip-bad-rows --report --home --operator --passphrase-file --json" ;;
+    retire) opts="--reader --serial --absent --home --operator --passphrase-file --json" ;;
     challenge) opts="--reader --serial --detach --response-file --no-check --pin-file --policy --template --json" ;;
     respond) opts="--card --challenge --no-check --report-rejected --answers-file --algorithm --key-version --home --operator --passphrase-file --json" ;;
     unblock) opts="--reader --serial --response --response-file --no-check --pin-file --puc --puk-file --force --policy --template --json" ;;

@@ -1,6 +1,6 @@
 # fish completion for cardctl(1). Installed in share/fish/vendor_completions.d.
 
-set -l commands readers status init policy issue challenge respond unblock list show revoke audit
+set -l commands readers status init policy issue retire challenge respond unblock list show revoke audit
 
 complete -c cardctl -f
 
@@ -32,6 +32,7 @@ complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -l version -d
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a init -d 'Create the installation; import or rotate master keys'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a policy -d 'Check a policy file'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a issue -d 'Personalise a card from a template'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a retire -d 'Wipe a returned card and take it out of service'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a challenge -d 'Show the offline-unblock challenge'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a respond -d 'Helpdesk: turn a challenge into a response'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a unblock -d 'Unblock the PIN with a response or the PUK'
@@ -43,9 +44,9 @@ complete -c cardctl -n "__fish_seen_subcommand_from policy" -a check -d 'Check a
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -a 'verify show'
 
 # Installation options
-complete -c cardctl -n "__fish_seen_subcommand_from init issue respond list show revoke audit" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue respond list show revoke audit" -l operator -x -d 'Operator name for the audit trail'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue respond list show revoke audit" -l passphrase-file -r -F -d 'Keystore passphrase file'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke audit" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke audit" -l operator -x -d 'Operator name for the audit trail'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke audit" -l passphrase-file -r -F -d 'Keystore passphrase file'
 complete -c cardctl -n "__fish_seen_subcommand_from init challenge unblock" -l policy -r -F -d 'Policy file'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l force -d 'Replace an existing installation'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l rotate -d 'Add a master key version'
@@ -57,6 +58,20 @@ complete -c cardctl -n "__fish_seen_subcommand_from issue" -l name -x -d 'Holder
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l answer -x -d 'Security question id'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l choose-pin -d 'Ask for the first PIN'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l force -d 'Go on with one PIN try left'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l email -x -d 'Holder e-mail address'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l replace -d 'The active card is lost: revoke it, issue this one'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l dry-run -d 'Print every step; change nothing'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l current-pin-file -r -F -d 'Current PIN file of the card'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l ca-cert -r -F -d 'CA certificate (PEM)'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l ca-key -r -F -d 'CA private key (PEM)'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l ca-passphrase-file -r -F -d 'CA key passphrase file'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l csr-out -x -a '(__fish_complete_directories)' -d 'Write certificate requests to DIR'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l import-certificates -x -a '(__fish_complete_directories)' -d 'Finish the card with the certificates in DIR'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l batch -r -F -d 'Issue to every holder in a CSV or TOML file'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l readers -x -a '(__cardctl_reader)' -d 'With --batch: readers matching PATTERN, or sim:PATH'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l skip-bad-rows -d 'With --batch: issue the well-formed rows'
+complete -c cardctl -n "__fish_seen_subcommand_from issue" -l report -r -F -d 'With --batch: JSON report file (mode 0600)'
+complete -c cardctl -n "__fish_seen_subcommand_from retire" -l absent -d 'Not at hand: only mark it retired'
 complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock" -l pin-file -r -F -d 'PIN file'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge" -l detach -d 'Leave the card for unblock --response'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l response-file -r -F -d 'Response code file'

@@ -64,6 +64,7 @@ struct IssueResult {
   std::vector<IssuedSlot> slots;
   std::string replaced_card;         // the holder's card revoked by --replace
   bool awaiting_certificates = false;  // CSRs written; the card stays pending
+  bool imported = false;               // completed by import_certificates (nothing was started over)
   std::vector<std::string> plan;     // every step, in order (dry run: nothing done)
 };
 

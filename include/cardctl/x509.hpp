@@ -48,6 +48,10 @@ struct CertificateProfile {
   std::string upn;                              // subjectAltName otherName msUPN 1.3.6.1.4.1.311.20.2.3 (UTF8String)
 };
 
+/// Everything issue() would refuse in a profile (subject, days, usages, e-mail, UPN), checked without a request, so
+/// that issuance can refuse a bad profile before the card is touched.
+void check_profile(const CertificateProfile& profile);
+
 class CertificateAuthority {
  public:
   /// The CA certificate and private key from PEM files. The key file must be readable only by its owner

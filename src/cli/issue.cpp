@@ -106,7 +106,7 @@ void print_issue_result(const lifecycle::IssueResult& result, const std::string&
                  .set("algorithm", crypto::info(result.algorithm).name)
                  .set("key_version", result.key_version)
                  .set("state", result.awaiting_certificates ? "pending" : "active")
-                 .set("found", lifecycle::to_string(result.found))
+                 .set("found", result.imported ? "awaiting-certificates" : lifecycle::to_string(result.found))
                  .set("slots", std::move(slots));
     if (!result.replaced_card.empty()) j.set("replaced_card", result.replaced_card);
     if (result.awaiting_certificates) j.set("awaiting_certificates", true);
@@ -116,7 +116,8 @@ void print_issue_result(const lifecycle::IssueResult& result, const std::string&
   }
   Fields f;
   f.add("Card", result.card_id).add("Holder", result.holder_id).add("Template", template_name);
-  if (result.found == lifecycle::CardKind::pending) f.add("Note", "the card was half-issued; it was started over");
+  if (result.found == lifecycle::CardKind::pending && !result.imported)
+    f.add("Note", "the card was half-issued; it was started over");
   f.add("Admin key", std::string(crypto::info(result.algorithm).display) + ", version " + std::to_string(result.key_version));
   for (const auto& s : result.slots)
     f.add("Slot " + to_hex(Bytes{s.slot}), std::string(crypto::name(s.algorithm)) +

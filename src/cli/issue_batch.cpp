@@ -78,10 +78,12 @@ Json report_json(const lifecycle::BatchReport& report, const lifecycle::BatchFil
 }  // namespace
 
 void run_issue_batch(IssueOptions& options, Context& ctx) {
-  if (!options.holder_id.empty() || options.replace || options.dry_run || !options.answer_ids.empty() ||
-      options.choose_pin || options.first_pin.file || !options.import_dir.empty())
-    throw Error(ErrorKind::usage, "--batch takes the holders from its file",
-                "leave out --holder, --answer, --choose-pin, --pin-file, --replace, --dry-run and --import-certificates");
+  if (!options.holder_id.empty() || !options.holder_name.empty() || !options.holder_email.empty() || options.replace ||
+      options.dry_run || !options.answer_ids.empty() || options.choose_pin || options.first_pin.file ||
+      options.current_pin.file || options.force || !options.import_dir.empty() || ctx.serial)
+    throw Error(ErrorKind::usage, "--batch takes the holders from its file and works on every card it is given",
+                "leave out --holder, --name, --email, --answer, --choose-pin, --pin-file, --current-pin-file, --force, "
+                "--replace, --dry-run, --serial and --import-certificates");
   auto site = open_site(options.site, ctx);
   auto file = lifecycle::read_batch_file(options.batch_file, site.policy, options.template_name);
   for (const auto& p : file.problems) report_error(ctx.e(), p.to_string(), "", ctx.color);
@@ -91,15 +93,23 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
                 "correct them, or run with --skip-bad-rows to issue the other rows");
   if (file.rows.empty()) throw Error(ErrorKind::usage, options.batch_file + " lists no holders", "add rows under the header");
 
-  // One CA per template, loaded (and its passphrase asked) before the first card.
-  std::map<std::string, std::optional<crypto::CertificateAuthority>> cas;
+  // The CAs of the templates, each loaded (and its passphrase asked) once, before the first card.
+  std::map<std::pair<std::string, std::string>, crypto::CertificateAuthority> loaded;  // (cert, key) -> CA
+  std::map<std::string, const crypto::CertificateAuthority*> cas;                       // template -> CA
   for (const auto& row : file.rows) {
     const auto& tpl = site.policy.card_template(row.template_name);
     if (cas.count(tpl.name) || tpl.slots.empty() || !options.ca.csr_out.empty()) continue;
-    cas[tpl.name] = load_ca(options.ca, &tpl, ctx);
-    if (!cas[tpl.name])
-      throw Error(ErrorKind::usage, "template " + tpl.name + " generates keys, and no CA is given to certify them",
-                  "give --ca-cert FILE --ca-key FILE (or ca_certificate and ca_key in the template), or --csr-out DIR");
+    bool from_cli = !options.ca.certificate.empty() || !options.ca.key.empty();
+    std::pair<std::string, std::string> files{from_cli ? options.ca.certificate : tpl.certificate.ca_certificate,
+                                              from_cli ? options.ca.key : tpl.certificate.ca_key};
+    if (!loaded.count(files)) {
+      auto ca = load_ca(options.ca, &tpl, ctx);
+      if (!ca)
+        throw Error(ErrorKind::usage, "template " + tpl.name + " generates keys, and no CA is given to certify them",
+                    "give --ca-cert FILE --ca-key FILE (or ca_certificate and ca_key in the template), or --csr-out DIR");
+      loaded.emplace(files, std::move(*ca));
+    }
+    cas[tpl.name] = &loaded.at(files);
   }
   if (!options.ca.csr_out.empty()) files::make_dirs(options.ca.csr_out);
 
@@ -113,7 +123,7 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
     lifecycle::CertificateSource source;
     source.csr_dir = options.ca.csr_out;
     auto it = cas.find(tpl.name);
-    if (it != cas.end() && it->second) source.ca = &*it->second;
+    if (it != cas.end()) source.ca = it->second;
     return source;
   };
   const bool tty = ::isatty(STDERR_FILENO) == 1;

@@ -489,6 +489,18 @@ int no_passphrase(char*, int, int, void*) { return -1; }
 
 void check_subject(const std::string& subject) { build_name(subject); }
 
+void check_profile(const CertificateProfile& profile) {
+  build_name(profile.subject);
+  if (profile.days < 1 || profile.days > 36525)
+    throw Error(ErrorKind::usage, "a certificate cannot be valid for " + std::to_string(profile.days) + " days",
+                "give a number of days from 1 to 36525");
+  X509Ptr scratch(X509_new());  // the extensions are built the same way issue() builds them
+  if (!scratch) fail("building a certificate");
+  add_key_usage(scratch.get(), profile.key_usage);
+  add_extended_key_usage(scratch.get(), profile.extended_key_usage);
+  add_subject_alt_name(scratch.get(), profile);
+}
+
 Bytes make_csr(ByteView spki_der, const std::string& subject, const ExternalSigner& sign) {
   NamePtr name = build_name(subject);
   PkeyPtr key = read_spki(spki_der);

@@ -32,11 +32,16 @@ namespace {
 
 constexpr int kAttemptsPerHolder = 2;  // a holder whose issuance failed on two cards is reported failed
 
+constexpr int kTransientRetries = 5;  // a card busy in another program, or a failed transaction, is tried again
+constexpr auto kRetryDelay = std::chrono::seconds(1);
+
 struct Reader {
   std::string name;   // PC/SC name, or the sim: spec
   bool sim = false;
   bool busy = false;
   bool handled = false;  // the card now in it has been dealt with; cleared when it is taken out
+  int transient_failures = 0;
+  std::chrono::steady_clock::time_point retry_at{};
 };
 
 class Batch {
@@ -53,7 +58,7 @@ class Batch {
       for (const auto& spec : options_.readers) {
         if (!transport::is_sim_spec(spec))
           throw Error(ErrorKind::usage, "--readers mixes sim: cards and PC/SC readers", "use one kind per batch");
-        readers_[spec] = {spec, true, false, false};
+        readers_[spec] = {spec, true, false, false, 0, {}};
       }
     std::vector<std::thread> workers;
     for (;;) {
@@ -65,6 +70,7 @@ class Batch {
       for (auto& [name, r] : readers_) {
         any_busy = any_busy || r.busy;
         if (stopping || r.busy || r.handled || (!present_.count(name) && !r.sim)) continue;
+        if (std::chrono::steady_clock::now() < r.retry_at) continue;
         if (!work_left()) continue;
         r.busy = true;
         any_busy = true;
@@ -103,8 +109,12 @@ class Batch {
       if (!selected(info.name)) continue;
       auto& r = readers_[info.name];
       r.name = info.name;
-      if (info.card_present) present_.insert({info.name, true});
-      else r.handled = false;  // the card was taken out: the next one is new
+      if (info.card_present) {
+        present_.insert({info.name, true});
+      } else {
+        r.handled = false;  // the card was taken out: the next one is new
+        r.transient_failures = 0;
+      }
     }
   }
 
@@ -155,11 +165,14 @@ class Batch {
     claimed_[static_cast<std::size_t>(i)] = false;
   }
 
-  void finish_reader(const std::string& reader) {
+  // transient: the card could not be reached for a moment (in use by another program, a transaction cut by a
+  // dying process); it is tried again a few times before the reader waits for the next card.
+  void finish_reader(const std::string& reader, bool transient = false) {
     std::lock_guard lock(mutex_);
     auto& r = readers_[reader];
     r.busy = false;
-    r.handled = true;
+    r.handled = !transient || ++r.transient_failures > kTransientRetries;
+    if (!r.handled) r.retry_at = std::chrono::steady_clock::now() + kRetryDelay;
     changed_.notify_all();
   }
 
@@ -214,6 +227,13 @@ class Batch {
       }
       session.close(transport::Disposition::reset);
     } catch (const Error& e) {
+      // PC/SC's own failures (sharing violation, a transaction cut short), not a refusal about the card.
+      bool transient = e.kind() == ErrorKind::transport || (e.kind() == ErrorKind::conflict && e.pcsc_code());
+      if (transient) {
+        event(BatchEvent::Kind::card_skipped, reader, card, "", std::string(e.what()) + "; trying again");
+        finish_reader(reader, true);
+        return;
+      }
       event(BatchEvent::Kind::card_failed, reader, card, "", e.what());
     }
     finish_reader(reader);

@@ -224,9 +224,12 @@ std::vector<Step> plan(Issuance& is) {
   if (is.survey.kind == CardKind::pending)
     out.push_back({"reset the half-issued card to its factory state (block PIN and PUK, then RESET)",
                    [&] { s.factory_reset(); }});
-  crypto::AdminAlgorithm current = is.survey.kind == CardKind::pending ? crypto::AdminAlgorithm::tdes
-                                                                       : is.survey.admin_algorithm;
-  out.push_back({std::string("authenticate with the factory admin key (") + crypto::info(current).display + ")", [&, current] {
+  const bool reset = is.survey.kind == CardKind::pending;
+  out.push_back({std::string("authenticate with the factory admin key") +
+                     (reset ? "" : std::string(" (") + crypto::info(is.survey.admin_algorithm).display + ")"),
+                 [&, reset] {
+                   // After RESET the card has its factory key, of the algorithm its firmware defaults to.
+                   crypto::AdminAlgorithm current = reset ? s.management_key_info().algorithm : is.survey.admin_algorithm;
                    try {
                      s.authenticate(AdminKey(ByteView(piv::factory::management_key)), current);
                    } catch (const Error& e) {
@@ -369,6 +372,8 @@ IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest req) {
     if (req.holder_email.empty()) is.holder.email = existing->email;
   }
   if (is.holder.name.find_first_not_of(" \t") == std::string::npos) is.holder.name = req.holder_id;
+  // A profile the CA would refuse (a malformed e-mail address, say) is refused before the card is touched.
+  for (const auto& slot : tpl.slots) crypto::check_profile(certificate_profile(tpl, slot.slot, is.holder));
   if (tpl.diversify) {
     is.result.key_version = site.keystore.current_version();
     is.new_key = crypto::derive_admin_key(site.keystore.master(is.result.key_version), tpl.admin_algorithm,
@@ -402,7 +407,8 @@ IssueResult import_certificates(Site& site, piv::PivSession& session, const std:
                 "only cards issued with --csr-out wait for certificates");
   const auto& card = *survey.record;
   const auto& tpl = site.policy.card_template(card.template_name);
-  IssueResult result{card.card_id, card.holder_id, card.algorithm, card.key_version, Pin(), Puk(), survey.kind, {}, {}, false, {}};
+  IssueResult result{card.card_id, card.holder_id, card.algorithm, card.key_version, Pin(), Puk(), survey.kind, {}, {}, false, false, {}};
+  result.imported = true;
   std::vector<Bytes> certs;
   for (const auto& slot : tpl.slots) {
     std::string base = dir + "/" + card.card_id + "-" + slot_text(slot.slot);

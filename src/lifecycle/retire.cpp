@@ -39,8 +39,9 @@ RetireResult retire_card(Site& site, piv::PivSession& session, const std::string
   }
   store::CardRecord card = *survey.record;
   // A pending card may still have the factory key or the new one; an issued card must prove it is ours before
-  // it is wiped: it accepts the admin key the inventory has for it.
-  if (card.state != store::CardState::pending && !(card.state == store::CardState::retired && survey.admin_key_default.value_or(false))) {
+  // it is wiped: it accepts the admin key the inventory has for it. One with the factory key holds nothing to
+  // protect (a retire cut short after the RESET, say): it is reset again and recorded.
+  if (card.state != store::CardState::pending && !survey.admin_key_default.value_or(false)) {
     try {
       session.authenticate(admin_key_for(site, card), card.algorithm);
     } catch (const Error& e) {

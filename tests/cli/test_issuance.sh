@@ -91,6 +91,18 @@ run_with_stdin "$ANSWERS" "$CARDCTL" issue --reader "sim:$(new_card noca.sim --s
 assert_exit 2
 assert_stderr_contains "no CA is given to certify them"
 
+# A certificate profile the CA would refuse is refused before the card is touched.
+bad=$(new_card bad-email.sim --serial 61303)
+before=$(sha256sum <"$bad")
+run_with_stdin "$ANSWERS" "$CARDCTL" issue --reader "sim:$bad" --template staff --holder bad --email 'not an address' \
+  "${ask[@]}" "${CA[@]}"
+assert_exit 2
+assert_stderr_contains "is not an email address"
+[[ $(sha256sum <"$bad") == "$before" ]]
+_check $? "a refused profile changed the card"
+run "$CARDCTL" list --holder bad --json
+assert_json '.cards | length' 0
+
 # --- a card pulled half-way is started over ------------------------------------------------------------------------
 half=$(new_card half.sim --serial 61400)
 "$CARDSIM" fault "$half" --vanish-after 14 >/dev/null
@@ -134,6 +146,18 @@ assert_stdout_contains "6A82"  # the certificate is gone
 run_with_stdin "$ANSWERS" "$CARDCTL" issue --reader "sim:$card" --template staff --holder 3000 "${ask[@]}" "${CA[@]}" --json
 assert_exit 0
 assert_json .card_id 61001
+# A retire cut short after the card was reset is finished by retiring again.
+cut=$(new_card cut.sim --serial 61502)
+run_with_stdin "$ANSWERS" "$CARDCTL" issue --reader "sim:$cut" --template staff --holder 3001 "${ask[@]}" "${CA[@]}"
+assert_exit 0
+for n in 12 18; do
+  "$CARDSIM" fault "$cut" --vanish-after "$n" >/dev/null
+  run "$CARDCTL" retire 61502 --reader "sim:$cut"
+  "$CARDSIM" fault "$cut" --clear >/dev/null
+done
+run "$CARDCTL" retire 61502 --reader "sim:$cut" --json
+assert_exit 0
+assert_json '[.state, .wiped] | map(tostring) | join(" ")' "retired true"
 run "$CARDCTL" retire 61500 --absent --json
 assert_exit 0
 assert_json .wiped false
@@ -173,7 +197,7 @@ openssl x509 -req -in "$T_ROOT/csr/61600-82.csr" -CA "$T_ROOT/ca/ca.pem" -CAkey 
   -out "$T_ROOT/certs/61600-82.crt" 2>/dev/null
 run "$CARDCTL" issue --reader "sim:$ext" --import-certificates "$T_ROOT/certs" --json
 assert_exit 0
-assert_json '[.card_id, .state] | join(" ")' "61600 active"
+assert_json '[.card_id, .state, .found] | join(" ")' "61600 active awaiting-certificates"
 run "$CARDCTL" show 61600 --json
 assert_json '.slots[0].slot' 82
 
@@ -189,6 +213,9 @@ holder,name,email,template
 CSV
 readers=()
 for i in 1 2 3 4 5 6; do readers+=(--readers "sim:$(new_card "b$i.sim" --serial $((62000 + i)))"); done
+run "$CARDCTL" issue --batch "$T_ROOT/people.csv" "${readers[@]}" "${CA[@]}" --holder 1 --skip-bad-rows
+assert_exit 2
+assert_stderr_contains "--batch takes the holders from its file"
 run "$CARDCTL" issue --batch "$T_ROOT/people.csv" "${readers[@]}" "${CA[@]}"
 assert_exit 2
 assert_stderr_contains "people.csv:4: holder: is empty"

@@ -147,7 +147,8 @@ pcsc_wait_card() {
   return 1
 }
 
-# pcsc_ctl COMMAND...: one command to cardsim's control socket (remove N, insert N, vanish-after N K, status).
+# pcsc_ctl COMMAND...: one command to cardsim's control socket (remove N, insert N, swap N SERIAL, vanish-after N K,
+# status).
 pcsc_ctl() {
   "$CARDSIM_BIN" ctl "$PCSC_CONTROL" "$@"
 }
@@ -214,7 +215,8 @@ EOF
   done
 
   pcsc__start_pcscd
-  "$CARDSIM_BIN" serve --port "$PCSC_BASE_PORT" --control "$PCSC_CONTROL" "${cards[@]}" \
+  # shellcheck disable=SC2086 # PCSC_CARDSIM_OPTIONS: extra serve options, e.g. "--keygen-delay-ms 200"
+  "$CARDSIM_BIN" serve ${PCSC_CARDSIM_OPTIONS:-} --port "$PCSC_BASE_PORT" --control "$PCSC_CONTROL" "${cards[@]}" \
     >"$PCSC_DIR/cardsim.log" 2>&1 </dev/null &
   PCSC_CARDSIM_PID=$!
   # If this shell is killed without running its traps, the watchdog still stops both.

@@ -19,6 +19,10 @@ printf 'first-school: Elm Primary\nfirst-street: Oak Road\nfirst-concert: The Cu
 printf '482917\n' >"$PCSC_DIR/pin"
 chmod 600 "$answers" "$PCSC_DIR/pin"
 "$CARDCTL_BIN" init --policy "$policy" --scrypt-n 1024 >/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=cardctl test CA" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+  -keyout "$PCSC_DIR/ca.key" -out "$PCSC_DIR/ca.pem" 2>/dev/null
+chmod 600 "$PCSC_DIR/ca.key"
 
 "$CARDSIM_BIN" create "$PCSC_DIR/aes.card" --serial 41001 2>/dev/null
 "$CARDSIM_BIN" create "$PCSC_DIR/tdes.card" --serial 41002 2>/dev/null
@@ -37,7 +41,8 @@ for template in staff legacy; do
   id=$((41001 + i))
   i=$((i + 1))
   printf 'Elm Primary\nOak Road\nThe Cure\n' | "$CARDCTL_BIN" issue --reader "@$reader" --template "$template" \
-    --holder "h$id" --answer first-school --answer first-street --answer first-concert --json >"$PCSC_DIR/issued"
+    --holder "h$id" --answer first-school --answer first-street --answer first-concert --json \
+    --ca-cert "$PCSC_DIR/ca.pem" --ca-key "$PCSC_DIR/ca.key" >"$PCSC_DIR/issued"
   [[ $(jq -r .card_id "$PCSC_DIR/issued") == "$id" ]] || fail "issued card id: $(cat "$PCSC_DIR/issued")"
 
   # detached: the challenge stays on the card across PC/SC connections (SCARD_LEAVE_CARD)
