@@ -44,7 +44,9 @@ void run_audit_verify(const AuditOptions& options, Context& ctx) {
       auto it = states.find(c.card_id);
       if (it == states.end() && c.state != store::CardState::pending && c.state != store::CardState::retired)
         rows.push_back("card " + c.card_id + " is " + store::to_string(c.state) + " in the inventory, but the trail never issued it");
-      else if (it != states.end() && it->second != c.state)
+      // A retired card being issued again is pending until its issuance is recorded.
+      else if (it != states.end() && it->second != c.state &&
+               !(it->second == store::CardState::retired && c.state == store::CardState::pending))
         rows.push_back("card " + c.card_id + " is " + store::to_string(c.state) + " in the inventory, but " +
                        store::to_string(it->second) + " in the trail");
       if (it != states.end()) states.erase(it);

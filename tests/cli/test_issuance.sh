@@ -158,6 +158,16 @@ done
 run "$CARDCTL" retire 61502 --reader "sim:$cut" --json
 assert_exit 0
 assert_json '[.state, .wiped] | map(tostring) | join(" ")' "retired true"
+# Issuing a retired card again, cut half-way: pending, and the trail (which says retired) still verifies.
+"$CARDSIM" fault "$cut" --vanish-after 20 >/dev/null
+run_with_stdin "$ANSWERS" "$CARDCTL" issue --reader "sim:$cut" --template staff --holder 3002 "${ask[@]}" "${CA[@]}"
+assert_exit 3
+"$CARDSIM" fault "$cut" --clear >/dev/null
+run "$CARDCTL" audit verify --json
+assert_json .ok true
+run "$CARDCTL" issue --reader "sim:$cut" --template staff --holder 3002 "${CA[@]}" --json
+assert_exit 0
+assert_json .found pending
 run "$CARDCTL" retire 61500 --absent --json
 assert_exit 0
 assert_json .wiped false

@@ -136,5 +136,17 @@ for i in 0 1 2 3; do
   [[ -n $p ]] || continue
   yubico-piv-tool -r "${PCSC_READERS[$i]}" -a verify-pin -P "$p" >/dev/null 2>&1 || fail "card $serial does not take its first PIN"
 done
+# SIGINT: the cards in progress are finished, no new one is started, and the report says so.
+printf 'holder,template\n9001,staff\n9002,staff\n9003,staff\n9004,staff\n9005,staff\n' >"$W/sigint.csv"
+for i in 0 1 2 3; do swap "$i"; done
+"$CARDCTL_BIN" issue --batch "$W/sigint.csv" "${CA[@]}" --readers cardsim --json >"$W/int.json" 2>"$W/int.err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[[ $rc == 1 ]] || fail "an interrupted batch exited $rc: $(cat "$W/int.err")"
+jq -e '.interrupted == true and .summary.not_reached >= 1' "$W/int.json" >/dev/null || fail "interrupted report: $(cat "$W/int.json")"
+cardctl list --state pending --json | jq -e '.cards | length == 0' >/dev/null || fail "SIGINT left a half-issued card"
 cardctl audit verify --json | jq -e .ok >/dev/null || fail "the audit trail does not verify after the batches"
 echo "issuance over PC/SC: ok"
