@@ -53,6 +53,8 @@ bool next_record(std::string_view text, std::size_t& pos, int& line, std::vector
       fields.push_back(was_quoted ? field : trimmed(field));
       field.clear();
       was_quoted = false;
+    } else if (c == '\r' && pos < text.size() && text[pos] == '\n') {
+      continue;  // CRLF, as spreadsheets on Windows write it
     } else if (c == '\n') {
       ++line;
       fields.push_back(was_quoted ? field : trimmed(field));
