@@ -84,6 +84,12 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
     throw Error(ErrorKind::usage, "--batch takes the holders from its file and works on every card it is given",
                 "leave out --holder, --name, --email, --answer, --choose-pin, --pin-file, --current-pin-file, --force, "
                 "--replace, --dry-run, --serial and --import-certificates");
+  if (!options.report_file.empty()) {  // the report holds the first PINs: its place is checked before any card
+    auto slash = options.report_file.find_last_of('/');
+    std::string dir = slash == std::string::npos ? "." : options.report_file.substr(0, slash == 0 ? 1 : slash);
+    if (::access(dir.c_str(), W_OK) != 0)
+      throw Error(ErrorKind::io, "the report cannot be written to " + dir, "give --report a file in a writable directory");
+  }
   auto site = open_site(options.site, ctx);
   auto file = lifecycle::read_batch_file(options.batch_file, site.policy, options.template_name);
   for (const auto& p : file.problems) report_error(ctx.e(), p.to_string(), "", ctx.color);

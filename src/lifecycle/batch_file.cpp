@@ -1,7 +1,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <toml++/toml.h>
 
 #include "cardctl/batch.hpp"
@@ -203,12 +202,16 @@ BatchFile parse_batch_toml(std::string_view text, const std::string& source, con
 }
 
 BatchFile read_batch_file(const std::string& path, const policy::Policy& policy, const std::string& default_template) {
+  constexpr std::size_t kMax = 64u << 20;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::not_found, "cannot read the batch file " + path, "check the path");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  if (text.size() > (64u << 20)) throw Error(ErrorKind::usage, "the batch file " + path + " is over 64 MiB", "split it");
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {  // bounded: a device or a huge file is refused, not slurped
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMax) throw Error(ErrorKind::usage, "the batch file " + path + " is over 64 MiB", "split it");
+  }
+  if (in.bad()) throw Error(ErrorKind::io, "reading the batch file " + path + " failed", "check the file");
   bool toml = path.size() >= 5 && path.compare(path.size() - 5, 5, ".toml") == 0;
   return toml ? parse_batch_toml(text, path, policy, default_template) : parse_batch_csv(text, path, policy, default_template);
 }
