@@ -5,7 +5,7 @@ _cardctl() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-  local commands="readers status init policy issue retire challenge respond unblock list show revoke audit"
+  local commands="readers status init policy issue retire challenge respond unblock list show revoke operator audit"
   local global="--reader --serial --json -q --quiet -v --verbose --no-prompt -h --help --version"
 
   # The subcommand is the first word that is neither an option nor an option's value.
@@ -85,6 +85,12 @@ _cardctl() {
     list) opts="--state --holder --template --home --operator --passphrase-file --json" ;;
     show) opts="--home --operator --passphrase-file --json" ;;
     revoke) opts="--reason --home --operator --passphrase-file --json" ;;
+    operator)
+      if [[ $prev == --role ]]; then
+        COMPREPLY=($(compgen -W "system_owner issuer helpdesk auditor" -- "$cur"))
+        return
+      fi
+      opts="add remove list --role --home --operator --passphrase-file --json" ;;
     audit) opts="verify show --home --operator --passphrase-file --card --action --by --since --until --json" ;;
     *) return ;;
   esac

@@ -1,6 +1,6 @@
 # fish completion for cardctl(1). Installed in share/fish/vendor_completions.d.
 
-set -l commands readers status init policy issue retire challenge respond unblock list show revoke audit
+set -l commands readers status init policy issue retire challenge respond unblock list show revoke operator audit
 
 complete -c cardctl -f
 
@@ -41,12 +41,15 @@ complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a show -d 'S
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a revoke -d 'Revoke an active card, with the reason audited'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a audit -d 'Verify and show the audit trail'
 complete -c cardctl -n "__fish_seen_subcommand_from policy" -a check -d 'Check a policy file'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a operator -d 'Register the operators and their roles'
+complete -c cardctl -n "__fish_seen_subcommand_from operator" -a 'add remove list'
+complete -c cardctl -n "__fish_seen_subcommand_from operator" -l role -x -a 'system_owner issuer helpdesk auditor' -d 'Role from the policy'
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -a 'verify show'
 
 # Installation options
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke audit" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke audit" -l operator -x -d 'Operator name for the audit trail'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke audit" -l passphrase-file -r -F -d 'Keystore passphrase file'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke operator audit" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke operator audit" -l operator -x -d 'Operator name for the audit trail'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke operator audit" -l passphrase-file -r -F -d 'Keystore passphrase file'
 complete -c cardctl -n "__fish_seen_subcommand_from init challenge unblock" -l policy -r -F -d 'Policy file'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l force -d 'Replace an existing installation'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l rotate -d 'Add a master key version'

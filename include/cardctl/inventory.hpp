@@ -55,6 +55,14 @@ struct StoredCertificate {
   std::string not_after;  // ISO-8601 UTC
 };
 
+/// An operator of the installation and the role the policy gives commands to (cardctl-operator(1)).
+struct Operator {
+  std::string name;
+  std::string role;
+  std::string added_at;
+  std::string added_by;
+};
+
 /// "now" as UTC ISO-8601 seconds; injectable for tests.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 std::string iso8601(std::chrono::system_clock::time_point t);
@@ -89,7 +97,7 @@ class Inventory {
   Inventory& operator=(Inventory&&) noexcept;
   ~Inventory();
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   int schema_version();
 
   /// Runs fn in BEGIN IMMEDIATE ... COMMIT (ROLLBACK on exception). Writers queue for up to the busy timeout.
@@ -135,6 +143,13 @@ class Inventory {
   void store_certificate(const std::string& card_id, std::uint8_t slot, ByteView der, const std::string& not_after);
   std::vector<StoredCertificate> certificates(const std::string& card_id);
 
+  /// Operators: their rows are MAC'd, so an operator added by editing the file is refused when read.
+  void add_operator(Operator o);
+  void remove_operator(const std::string& name);
+  std::optional<Operator> find_operator(const std::string& name);
+  std::vector<Operator> list_operators();
+  int operator_count();  // rows, MACs not checked
+
   /// The audit trail's last (seq, hash), kept here (with its MAC) so that deleting its tail is detected.
   void set_audit_head(std::uint64_t seq, const std::string& hash);
   std::optional<std::pair<std::uint64_t, std::string>> audit_head();
@@ -168,6 +183,7 @@ class Inventory {
   SecureBytes load_escrowed(const EscrowTable& t, const std::string& card_id, ByteView escrow_key);
   Bytes escrow_mac(const EscrowTable& t, const std::string& card_id, ByteView iv, ByteView sealed) const;
   Bytes head_mac(std::uint64_t seq, const std::string& hash) const;
+  Bytes operator_mac(const Operator& o) const;
   void write_audit_head(std::uint64_t seq, const std::string& hash);
   Bytes mac(std::initializer_list<ByteView> fields) const;
   void check_mac(ByteView stored, std::initializer_list<ByteView> fields, const std::string& what) const;

@@ -83,6 +83,19 @@ struct HelpdeskRules {
   bool allow_unknown_cards = false;
 };
 
+/// Who may run what (cardctl-operator(1)): each role lists the commands its operators may run. The commands that
+/// check a role are the ones that open the installation; `*` means all of them. Without a [roles] table the
+/// defaults are: system_owner *, issuer issue retire list show, helpdesk respond puc holder revoke list show,
+/// auditor audit list show.
+struct Roles {
+  std::map<std::string, std::vector<std::string>> commands;  // role -> commands
+  bool allows(const std::string& role, std::string_view command) const;
+  bool has(const std::string& role) const { return commands.count(role) != 0; }
+};
+/// The commands a role may name: init (key rotation and import) issue retire revoke respond puc holder operator policy audit list show so-unblock.
+const std::vector<std::string>& role_commands();
+Roles default_roles();
+
 /// A template that names a fixed admin key. The policy is read before the keystore is opened, so these are
 /// checked against it later (check_fixed_keys).
 struct FixedKeyReference {
@@ -96,6 +109,7 @@ struct Policy {
   std::string source;
   std::map<std::string, CardTemplate> templates;
   HelpdeskRules helpdesk;
+  Roles roles = default_roles();
   /// Error(policy) "no card template 'x' in FILE" listing the templates there.
   const CardTemplate& card_template(const std::string& name) const;
   std::vector<FixedKeyReference> fixed_key_references;  // in file order

@@ -32,7 +32,7 @@ void setup_audit(CLI::App& app, Context& ctx) {
 }
 
 void run_audit_verify(const AuditOptions& options, Context& ctx) {
-  auto site = open_site(options.site, ctx);
+  auto site = open_site(options.site, ctx, "audit");
   auto head = site.audit_head();
   auto trail = store::read_audit(site.paths.audit(), site.keystore.audit_key(), head);
   auto& v = trail.verification;
@@ -79,7 +79,7 @@ void run_audit_verify(const AuditOptions& options, Context& ctx) {
 }
 
 void run_audit_show(const AuditOptions& options, Context& ctx) {
-  auto site = open_site(options.site, ctx);
+  auto site = open_site(options.site, ctx, "audit");
   auto entries = store::query_audit(site.paths.audit(), options.filter);
   if (ctx.json) {
     Json list = Json::array();

@@ -50,7 +50,7 @@ void run_init(InitOptions& options, Context& ctx) {
   std::string action;
   if (options.rotate || (imported && files::exists(paths.keystore()) && !options.force)) {
     options.site.passphrase.confirm = false;
-    auto site = open_site(options.site, ctx);
+    auto site = open_site(options.site, ctx, "init");
     version = imported ? site.keystore.import_master(imported->bytes(), options.key_version, true) : site.keystore.rotate();
     site.keystore.save();
     action = imported ? "master key imported" : "master key rotated";

@@ -132,7 +132,7 @@ void print_issue_result(const lifecycle::IssueResult& result, const std::string&
 
 void run_issue(IssueOptions& options, Context& ctx) {
   if (!options.batch_file.empty()) return run_issue_batch(options, ctx);
-  auto site = open_site(options.site, ctx);
+  auto site = open_site(options.site, ctx, "issue");
   if (!options.import_dir.empty()) {
     auto connection = connect_card(ctx, transport::ShareMode::exclusive);
     piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = true, .trace = ctx.trace()});

@@ -90,7 +90,7 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
     if (::access(dir.c_str(), W_OK) != 0)
       throw Error(ErrorKind::io, "the report cannot be written to " + dir, "give --report a file in a writable directory");
   }
-  auto site = open_site(options.site, ctx);
+  auto site = open_site(options.site, ctx, "issue");
   auto file = lifecycle::read_batch_file(options.batch_file, site.policy, options.template_name);
   for (const auto& p : file.problems) report_error(ctx.e(), p.to_string(), "", ctx.color);
   if (!file.problems.empty() && !options.skip_bad_rows)

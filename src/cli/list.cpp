@@ -51,7 +51,7 @@ void run_list(const ListOptions& options, Context& ctx) {
     if (!filter.state)
       throw Error(ErrorKind::usage, "unknown card state '" + options.state + "'", std::string("use ") + kStates);
   }
-  auto site = open_site(options.site, ctx);
+  auto site = open_site(options.site, ctx, "list");
   auto cards = lifecycle::find_cards(site, filter);
   std::vector<std::optional<store::Holder>> holders;
   for (const auto& c : cards)

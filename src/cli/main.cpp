@@ -14,6 +14,7 @@
 #include "init.hpp"
 #include "issue.hpp"
 #include "list.hpp"
+#include "operator_cmd.hpp"
 #include "policy_check.hpp"
 #include "readers.hpp"
 #include "respond.hpp"
@@ -66,6 +67,7 @@ int run(int argc, char** argv, cli::Context& ctx) {
   cli::setup_list(app, ctx);
   cli::setup_show(app, ctx);
   cli::setup_revoke(app, ctx);
+  cli::setup_operator(app, ctx);
   cli::setup_audit(app, ctx);
 
   try {

@@ -46,7 +46,7 @@ void setup_respond(CLI::App& app, Context& ctx) {
 }
 
 void run_respond(RespondOptions& options, Context& ctx) {
-  auto site = open_site(options.site, ctx);
+  auto site = open_site(options.site, ctx, "respond");
   if (options.report_rejected) {
     int reports = lifecycle::report_rejected_response(site, options.card_id, options.site.op());
     if (ctx.json)

@@ -31,7 +31,7 @@ void setup_retire(CLI::App& app, Context& ctx) {
 void run_retire(const RetireOptions& options, Context& ctx) {
   if (options.absent && options.card_id.empty())
     throw Error(ErrorKind::usage, "--absent needs the card id", "cardctl retire CARD --absent (cardctl list shows the ids)");
-  auto site = open_site(options.site, ctx);
+  auto site = open_site(options.site, ctx, "retire");
   lifecycle::RetireResult r;
   if (options.absent) {
     r = lifecycle::retire_absent_card(site, options.card_id, options.site.op());

@@ -27,7 +27,7 @@ void setup_revoke(CLI::App& app, Context& ctx) {
 }
 
 void run_revoke(const RevokeOptions& options, Context& ctx) {
-  auto site = open_site(options.site, ctx);
+  auto site = open_site(options.site, ctx, "revoke");
   lifecycle::revoke_card(site, options.card_id, options.reason, options.site.op());
   // As recorded: revoke_card trims the reason.
   const auto first = options.reason.find_first_not_of(" \t\r\n");

@@ -42,7 +42,7 @@ std::string summary(const store::AuditEntry& e) {
 }  // namespace
 
 void run_show(const ShowOptions& options, Context& ctx) {
-  auto site = open_site(options.site, ctx);
+  auto site = open_site(options.site, ctx, "show");
   auto d = lifecycle::show_card(site, options.card_id);
   const auto& c = d.card;
   if (ctx.json) {

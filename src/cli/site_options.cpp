@@ -1,5 +1,7 @@
 #include "site_options.hpp"
 
+#include "cardctl/operators.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include "cardctl/files.hpp"
@@ -18,11 +20,13 @@ void add_site_options(CLI::App& app, SiteOptions& options) {
   add_secret_file_option(app, options.passphrase, "Read the keystore passphrase from FILE (mode 0600)");
 }
 
-lifecycle::Site open_site(const SiteOptions& options, const Context& ctx) {
+lifecycle::Site open_site(const SiteOptions& options, const Context& ctx, std::string_view command) {
   auto paths = options.paths();
   if (!files::exists(paths.keystore())) return lifecycle::Site::open(paths, Passphrase());  // says "run init"
   Passphrase pass = ctx.secret<Passphrase>(options.passphrase);
-  return lifecycle::Site::open(paths, pass);
+  auto site = lifecycle::Site::open(paths, pass);
+  lifecycle::authorize(site, options.op(), command);
+  return site;
 }
 
 }  // namespace cardctl::cli

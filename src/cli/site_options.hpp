@@ -20,7 +20,8 @@ struct SiteOptions {
 
 /// Adds --home, --operator and --passphrase-file.
 void add_site_options(CLI::App& app, SiteOptions& options);
-/// Reads the passphrase and opens the installation.
-lifecycle::Site open_site(const SiteOptions& options, const Context& ctx);
+/// Reads the passphrase, opens the installation, and checks that the operator's role may run command
+/// (cardctl-operator(1); the command names of policy::role_commands()).
+lifecycle::Site open_site(const SiteOptions& options, const Context& ctx, std::string_view command);
 
 }  // namespace cardctl::cli

@@ -92,10 +92,13 @@ Site Site::init(const SitePaths& given, const Passphrase& passphrase, const Init
     auto inventory = store::Inventory::open(building.inventory(), inventory_options(ks, true));
     Site site(building, std::move(ks), std::move(inventory), std::move(pol));
     site.creating_ = true;
-    site.audit({"", operator_name(options.operator_name), "init", "", "", "ok",
-                options.import_master ? "master key imported" : "",
+    const std::string owner = operator_name(options.operator_name);
+    site.audit({"", owner, "init", "", "", "ok", options.import_master ? "master key imported" : "",
                 {{"key_version", std::to_string(site.keystore.current_version())},
                  {"installation", site.keystore.installation_id()}}});
+    // Whoever creates the installation is its first system owner (cardctl-operator(1)).
+    site.inventory.add_operator({owner, "system_owner", "", owner});
+    site.audit({"", owner, "operator", "", "", "added", "", {{"operator", owner}, {"role", "system_owner"}}});
   } catch (...) {
     remove_tree_of_site(building);  // nothing half-made is left, and the old installation is untouched
     throw;

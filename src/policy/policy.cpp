@@ -209,6 +209,29 @@ void read_question(Section& q, const toml::table& qt, std::set<std::string>& ids
   out.push_back(question);
 }
 
+void read_roles(Section& top, const toml::table& roles, Roles& r) {
+  Section s = top.sub(roles, "roles");
+  r.commands.clear();
+  std::vector<std::string_view> names;
+  for (auto&& [k, v] : roles) {
+    std::string role(k.str());
+    names.push_back(k.str());
+    if (!plain_name(role)) {
+      s.problem(&v, s.key(role), kPlainNameRule);
+      continue;
+    }
+    std::vector<std::string> cmds;
+    if (!s.strings(role, cmds)) continue;
+    for (const auto& c : cmds)
+      if (c != "*" && std::find(role_commands().begin(), role_commands().end(), c) == role_commands().end())
+        s.problem(&v, s.key(role), "unknown command '" + c + "' (known: * or init, issue, retire, revoke, respond, puc, "
+                                   "holder, operator, policy, audit, list, show, so-unblock)");
+    r.commands[role] = cmds;
+  }
+  if (!r.has("system_owner"))
+    s.problem(&roles, "roles.system_owner", "is required: the system owner registers the operators");
+}
+
 void read_helpdesk(Section& top, const toml::table& hd, HelpdeskRules& r) {
   Section h = top.sub(hd, "helpdesk");
   h.integer("questions_asked", r.questions_asked, 0, 10);
@@ -251,7 +274,8 @@ Policy parse_into(std::string_view text, const std::string& source, std::vector<
   }
   if (policy.templates.empty()) top.problem(nullptr, "templates", "at least one card template is required");
   if (auto* hd = top.table("helpdesk")) read_helpdesk(top, *hd, policy.helpdesk);
-  top.finish({"templates", "helpdesk"});
+  if (auto* roles = top.table("roles")) read_roles(top, *roles, policy.roles);
+  top.finish({"templates", "helpdesk", "roles"});
   std::sort(policy.fixed_key_references.begin(), policy.fixed_key_references.end(),
             [](const FixedKeyReference& a, const FixedKeyReference& b) { return a.line < b.line; });
   return policy;
@@ -334,6 +358,29 @@ std::vector<Diagnostic> check_fixed_keys(const Policy& policy,
     }
   }
   return diags;
+}
+
+const std::vector<std::string>& role_commands() {
+  static const std::vector<std::string> all{"init", "issue", "retire", "revoke", "respond", "puc", "holder",
+                                            "operator", "policy", "audit", "list", "show", "so-unblock"};
+  return all;
+}
+
+Roles default_roles() {
+  Roles r;
+  r.commands["system_owner"] = {"*"};
+  r.commands["issuer"] = {"issue", "retire", "list", "show"};
+  r.commands["helpdesk"] = {"respond", "puc", "holder", "revoke", "list", "show"};
+  r.commands["auditor"] = {"audit", "list", "show"};
+  return r;
+}
+
+bool Roles::allows(const std::string& role, std::string_view command) const {
+  auto it = commands.find(role);
+  if (it == commands.end()) return false;
+  for (const auto& c : it->second)
+    if (c == "*" || c == command) return true;
+  return false;
 }
 
 std::string expand_holder_fields(std::string_view text, const std::string& holder_id, const std::string& name,

@@ -44,6 +44,9 @@ const char* const kMigrations[] = {
        CREATE TABLE certificates (card_id TEXT NOT NULL REFERENCES cards(card_id), slot INTEGER NOT NULL,
                            der BLOB NOT NULL, not_after TEXT NOT NULL, created_at TEXT NOT NULL,
                            PRIMARY KEY (card_id, slot));)",
+    // 4: the operators and their roles (cardctl-operator(1)), each row MAC'd like the cards.
+    R"(CREATE TABLE operators (name TEXT PRIMARY KEY, role TEXT NOT NULL, added_at TEXT NOT NULL,
+                           added_by TEXT NOT NULL, mac BLOB NOT NULL);)",
 };
 
 std::string dec(std::int64_t v) { return std::to_string(v); }
@@ -553,6 +556,54 @@ std::vector<StoredCertificate> Inventory::certificates(const std::string& card_i
   return out;
 }
 
+Bytes Inventory::operator_mac(const Operator& o) const {
+  return mac({view("operator"), view(installation_id_), view(o.name), view(o.role), view(o.added_at), view(o.added_by)});
+}
+
+void Inventory::add_operator(Operator o) {
+  if (find_operator(o.name))
+    throw Error(ErrorKind::conflict, "operator '" + o.name + "' is registered already",
+                "remove the operator first to change the role: cardctl operator remove " + o.name);
+  if (o.added_at.empty()) o.added_at = now();
+  Statement s(db_, "INSERT INTO operators (name, role, added_at, added_by, mac) VALUES (?, ?, ?, ?, ?)");
+  s.bind(1, o.name).bind(2, o.role).bind(3, o.added_at).bind(4, o.added_by).bind(5, ByteView(operator_mac(o)));
+  s.run("registering operator " + o.name);
+}
+
+void Inventory::remove_operator(const std::string& name) {
+  if (!find_operator(name))
+    throw Error(ErrorKind::not_found, "no operator '" + name + "' is registered", "cardctl operator list shows them");
+  Statement s(db_, "DELETE FROM operators WHERE name = ?");
+  s.bind(1, name).run("removing operator " + name);
+}
+
+std::optional<Operator> Inventory::find_operator(const std::string& name) {
+  Statement s(db_, "SELECT name, role, added_at, added_by, mac FROM operators WHERE name = ?");
+  s.bind(1, name);
+  if (!s.step("looking up operator " + name)) return std::nullopt;
+  Operator o{s.text(0), s.text(1), s.text(2), s.text(3)};
+  check_mac(s.blob(4), {view("operator"), view(installation_id_), view(o.name), view(o.role), view(o.added_at), view(o.added_by)},
+            "the record of operator " + name);
+  return o;
+}
+
+int Inventory::operator_count() {
+  Statement s(db_, "SELECT count(*) FROM operators");
+  s.step("counting operators");
+  return static_cast<int>(s.integer(0));
+}
+
+std::vector<Operator> Inventory::list_operators() {
+  std::vector<std::string> names;
+  {
+    Statement s(db_, "SELECT name FROM operators ORDER BY name");
+    while (s.step("listing operators")) names.push_back(s.text(0));
+  }
+  std::vector<Operator> out;
+  for (const auto& n : names) out.push_back(*find_operator(n));
+  return out;
+}
+
 void Inventory::write_audit_head(std::uint64_t seq, const std::string& hash) {
   Statement s(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)");
   s.bind(1, std::to_string(seq) + " " + hash + " " + to_hex(head_mac(seq, hash))).run("recording the audit head");
@@ -615,6 +666,13 @@ std::vector<std::string> Inventory::check_rows() {
         check_mac(s.blob(3), {view(t->label), view(s.text(0)), s.blob(1), s.blob(2)},
                   std::string("the escrowed ") + t->label + " of card " + s.text(0));
       });
+  }
+  {
+    Statement s(db_, "SELECT name FROM operators");
+    while (s.step("checking the inventory")) {
+      std::string name = s.text(0);
+      collect([&] { find_operator(name); });
+    }
   }
   collect([&] { audit_head(); });
   return problems;

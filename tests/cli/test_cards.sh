@@ -31,6 +31,8 @@ assert_py() {
 
 run "$CARDCTL" init --policy "$POLICY" --scrypt-n 1024
 assert_exit 0
+run "$CARDCTL" operator add helpdesk-2 --role helpdesk   # a second operator (cardctl-operator(1))
+assert_exit 0
 
 # --- an empty inventory --------------------------------------------------------------------------------------
 run "$CARDCTL" list

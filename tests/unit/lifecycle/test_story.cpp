@@ -123,15 +123,16 @@ TEST_CASE("init refuses to overwrite, then the whole story works and is audited"
   auto v = store::verify_audit(w.paths.audit(), w.site->keystore.audit_key(), store::AuditHead{
       w.site->inventory.audit_head()->first, w.site->inventory.audit_head()->second});
   CHECK(v.ok);
-  CHECK(v.entries == 6);  // init, issue, identify started and ok, respond reserved and ok (given)
+  CHECK(v.entries == 7);  // init, operator added, issue, identify started and ok, respond reserved and ok (given)
   auto entries = store::query_audit(w.paths.audit(), {});
-  CHECK(entries[2].action == "identify");
-  CHECK(entries[2].outcome == "started");
-  CHECK(entries[3].outcome == "ok");
-  CHECK(entries[4].action == "respond");
-  CHECK(entries[4].outcome == "reserved");
-  CHECK(entries[5].outcome == "ok");
-  CHECK(entries[5].operator_name == "helpdesk-1");
+  CHECK(entries[1].action == "operator");
+  CHECK(entries[3].action == "identify");
+  CHECK(entries[3].outcome == "started");
+  CHECK(entries[4].outcome == "ok");
+  CHECK(entries[5].action == "respond");
+  CHECK(entries[5].outcome == "reserved");
+  CHECK(entries[6].outcome == "ok");
+  CHECK(entries[6].operator_name == "helpdesk-1");
   CHECK(responses(*w.site, "5550001") == 1);
 }
 
@@ -413,8 +414,10 @@ TEST_CASE("init with an imported master key: a MasterKey from the options into t
   Site opened = Site::open(paths, Passphrase::from_text("a long passphrase"));
   CHECK(to_hex(opened.keystore.master(3).bytes()) == std::string(64, '7'));
   const auto entries = store::query_audit(paths.audit(), {});
-  REQUIRE(entries.size() == 1);
+  REQUIRE(entries.size() == 2);  // init, and its operator registered as the system owner
   CHECK(entries[0].action == "init");
   CHECK(entries[0].reason == "master key imported");
+  CHECK(entries[1].action == "operator");
+  CHECK(opened.inventory.find_operator("tester")->role == "system_owner");
   std::system(("rm -rf " + dir).c_str());
 }

@@ -1,0 +1,21 @@
+// `cardctl operator add|remove|list`: who may run which commands (cardctl-operator(1)); the system owner's job.
+#pragma once
+
+#include <string>
+
+#include "site_options.hpp"
+
+namespace cardctl::cli {
+
+struct OperatorOptions {
+  SiteOptions site;
+  std::string name;
+  std::string role;
+};
+
+void setup_operator(CLI::App& app, Context& ctx);
+void run_operator_add(const OperatorOptions& options, Context& ctx);
+void run_operator_remove(const OperatorOptions& options, Context& ctx);
+void run_operator_list(const OperatorOptions& options, Context& ctx);
+
+}  // namespace cardctl::cli
