@@ -76,7 +76,22 @@ _cardctl() {
     readers) opts="--reader --json" ;;
     status) opts="--reader --serial --json" ;;
     init) opts="--policy --home --operator --passphrase-file --force --rotate --import-master --key-version --json" ;;
-    policy) opts="check --json" ;;
+    policy)
+      local action=
+      for ((i++; i < COMP_CWORD; i++)); do
+        [[ ${COMP_WORDS[i]} == check || ${COMP_WORDS[i]} == apply ]] && action=${COMP_WORDS[i]} && break
+      done
+      if [[ -n $action && $cur != -* ]]; then  # FILE
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return
+      fi
+      case $action in
+        check) opts="--json" ;;
+        apply) opts="--dry-run --yes --home --operator --passphrase-file --json" ;;
+        *) opts="check apply" ;;
+      esac
+      ;;
     issue) opts="--reader --serial --template --holder --name --email --answer --choose-pin --pin-file --current-pin-file --force --replace --dry-run --ca-cert --ca-key --ca-passphrase-file --csr-out --import-certificates --batch --readers --skip-bad-rows --report --home --operator --passphrase-file --json" ;;
     retire) opts="--reader --serial --absent --home --operator --passphrase-file --json" ;;
     challenge) opts="--reader --serial --detach --response-file --no-check --pin-file --policy --template --json" ;;

@@ -15,6 +15,26 @@ namespace cardctl::files {
 /// left behind.
 void write_atomic(const std::string& path, ByteView data, mode_t mode = 0600);
 
+/// write_atomic in two steps, for a replacement that must be recorded elsewhere (the audit trail) between the
+/// write and the rename: the constructor writes and syncs a temp file beside path (Error(io) as write_atomic);
+/// commit() renames it into place and syncs the directory. Destroyed without a commit, the temp file is removed
+/// and path is untouched.
+class StagedFile {
+ public:
+  StagedFile(const std::string& path, ByteView data, mode_t mode = 0600);
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+  ~StagedFile();
+  /// Error(io) naming path and the cause; the temp file is then still removed by the destructor.
+  void commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string temp_;
+  bool committed_ = false;
+};
+
 /// Reads a whole file. Error(not_found) when missing, Error(io) otherwise.
 Bytes read(const std::string& path);
 

@@ -22,12 +22,14 @@ struct PinRules {
   bool digits_only = true;
   bool reject_trivial = true;  // runs and repeats: 111111, 123456, 654321, 121212, 123123 ...
   int retries = 3;
+  bool operator==(const PinRules&) const = default;
 };
 
 struct PukRules {
   int length = 8;
   std::string alphabet = "0123456789";  // distinct printable characters, at least kMinPukAlphabet
   int retries = 3;
+  bool operator==(const PukRules&) const = default;
 };
 inline constexpr std::size_t kMinPukAlphabet = 10;
 
@@ -36,6 +38,7 @@ struct SlotTemplate {
   crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::eccp256;
   piv::PinPolicy pin_policy = piv::PinPolicy::default_policy;
   piv::TouchPolicy touch_policy = piv::TouchPolicy::default_policy;
+  bool operator==(const SlotTemplate&) const = default;
 };
 
 /// How issuance certifies the keys it generates (cardctl-issue(1), CERTIFICATES). Placeholders in subject, email
@@ -49,6 +52,7 @@ struct CertificateRules {
   std::vector<std::string> extended_key_usage;  // 9d keyEncipherment/keyAgreement); EKU empty: by slot
   std::string email;  // subjectAltName rfc822Name, e.g. "{email}"
   std::string upn;    // subjectAltName Microsoft UPN, e.g. "{holder_id}@example.com"
+  bool operator==(const CertificateRules&) const = default;
 };
 
 /// Fills in the placeholders of a certificate field.
@@ -66,11 +70,13 @@ struct CardTemplate {
   CertificateRules certificate;
   bool offline_unblock = true;
   bool admin_pin_reset = true;  // the card supports RESET RETRY COUNTER P1=02 after 9B authentication
+  bool operator==(const CardTemplate&) const = default;
 };
 
 struct Question {
   std::string id;
   std::string text;
+  bool operator==(const Question&) const = default;
 };
 
 struct HelpdeskRules {
@@ -81,6 +87,7 @@ struct HelpdeskRules {
   int unblocks_per_period = 3;    // responses per card per period
   int period_days = 30;
   bool allow_unknown_cards = false;
+  bool operator==(const HelpdeskRules&) const = default;
 };
 
 /// Who may run what (cardctl-operator(1)): each role lists the commands its operators may run. The commands that

@@ -36,7 +36,7 @@ struct TempFile {
 
 }  // namespace
 
-void write_atomic(const std::string& path, ByteView data, mode_t mode) {
+StagedFile::StagedFile(const std::string& path, ByteView data, mode_t mode) : path_(path) {
   TempFile tmp;
   std::string pattern = path + ".tmpXXXXXX";
   tmp.fd = ::mkstemp(pattern.data());
@@ -58,14 +58,26 @@ void write_atomic(const std::string& path, ByteView data, mode_t mode) {
     throw Error(ErrorKind::io, "writing " + path + ": " + cause());
   }
   tmp.fd = -1;
-  if (::rename(tmp.path.c_str(), path.c_str()) != 0) throw Error(ErrorKind::io, "writing " + path + ": " + cause());
-  tmp.keep = true;
-  int dir = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY);
+  temp_ = tmp.path;
+  tmp.keep = true;  // from here on this object owns it
+}
+
+StagedFile::~StagedFile() {
+  if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+}
+
+void StagedFile::commit() {
+  if (committed_) return;
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) throw Error(ErrorKind::io, "writing " + path_ + ": " + cause());
+  committed_ = true;
+  int dir = ::open(directory_of(path_).c_str(), O_RDONLY | O_DIRECTORY);
   if (dir >= 0) {
     ::fsync(dir);
     ::close(dir);
   }
 }
+
+void write_atomic(const std::string& path, ByteView data, mode_t mode) { StagedFile(path, data, mode).commit(); }
 
 namespace {
 enum class Access { any, secret, private_state };

@@ -5,11 +5,12 @@
 #include "cardctl/error.hpp"
 #include "cardctl/policy.hpp"
 #include "json.hpp"
+#include "policy_apply.hpp"
 
 namespace cardctl::cli {
 
 void setup_policy(CLI::App& app, Context& ctx) {
-  auto* policy = app.add_subcommand("policy", "Work with policy files");
+  auto* policy = app.add_subcommand("policy", "Check a policy file, or apply one to the installation");
   policy->require_subcommand(1);
   auto options = std::make_shared<PolicyCheckOptions>();
   auto* check = policy->add_subcommand("check", "Check a policy file; list every problem with file, line and key");
@@ -18,6 +19,7 @@ void setup_policy(CLI::App& app, Context& ctx) {
   check->footer("Exit status 0 when the file is valid, 6 when it has problems.\n\nExample:\n"
                 "  cardctl policy check examples/policy.toml");
   check->callback([options, &ctx] { run_policy_check(*options, ctx); });
+  setup_policy_apply(*policy, ctx);
 }
 
 void run_policy_check(const PolicyCheckOptions& options, Context& ctx) {

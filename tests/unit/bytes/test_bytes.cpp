@@ -67,6 +67,31 @@ TEST_CASE("atomic write replaces the file, keeps the mode and leaves no temp fil
   CHECK(rmdir(dir) == 0);
 }
 
+TEST_CASE("a staged file: in place only when committed; removed when dropped") {
+  char dir[] = "/tmp/cardctl-files-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  std::string path = std::string(dir) + "/policy.toml";
+  files::write_atomic(path, to_bytes("old"));
+  {
+    files::StagedFile staged(path, to_bytes("dropped"));
+    CHECK(files::read(path) == to_bytes("old"));
+  }
+  CHECK(files::read(path) == to_bytes("old"));
+  {
+    files::StagedFile staged(path, to_bytes("new"), 0600);
+    CHECK(files::read(path) == to_bytes("old"));  // written beside it, not yet in place
+    staged.commit();
+    CHECK(files::read(path) == to_bytes("new"));
+  }
+  CHECK(files::read(path) == to_bytes("new"));
+  struct stat st {};
+  REQUIRE(stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(unlink(path.c_str()) == 0);
+  CHECK(rmdir(dir) == 0);  // no temp file left behind
+  CHECK_THROWS_AS(files::StagedFile("/nonexistent-dir/x", to_bytes("x")), Error);
+}
+
 TEST_CASE("reading: missing file is not_found, secret files must be private") {
   try {
     files::read("/nonexistent/cardctl");
