@@ -180,6 +180,32 @@ assert_no_secret_shown
 run "$CARDCTL" pin verify --reader "sim:$card" --pin-file "$PIN"
 assert_exit 0
 
+# On a terminal (tmux): the current PIN, then the new one twice, with echo off.
+if command -v tmux >/dev/null; then
+  sock=$T_ROOT/tmux.sock
+  tmux -S "$sock" new-session -d -x 200 -y 50 "$CARDCTL pin change --reader sim:$card; echo EXIT=\$?; sleep 30"
+  screen() { tmux -S "$sock" capture-pane -p; }
+  wait_for() { for _ in $(seq 100); do screen | grep -q "$1" && return; sleep 0.1; done; }
+  wait_for "Enter current PIN"
+  tmux -S "$sock" send-keys "$FACTORY_PIN" Enter
+  wait_for "Enter new PIN"
+  tmux -S "$sock" send-keys "$NEW_PIN_VALUE" Enter
+  wait_for "Repeat new PIN"
+  tmux -S "$sock" send-keys "$NEW_PIN_VALUE" Enter
+  wait_for "EXIT="
+  screen | grep -q "EXIT=0"
+  _check $? "pin change on a terminal did not succeed:"$'\n'"$(screen)"
+  screen | grep -qE "$FACTORY_PIN|$NEW_PIN_VALUE"
+  _check $((!$?)) "a PIN was echoed on the terminal"
+  tmux -S "$sock" kill-server 2>/dev/null
+  run "$CARDCTL" pin verify --reader "sim:$card" --pin-file "$NEW_PIN"
+  assert_exit 0
+  run_with_stdin "$NEW_PIN_VALUE"$'\n'"$FACTORY_PIN" "$CARDCTL" pin change --reader "sim:$card"
+  assert_exit 0
+else
+  _fail "tmux is not installed: the prompts were not tested"
+fi
+
 # The last try: refused without --force (nothing sent), done with it.
 run "$CARDCTL" pin verify --reader "sim:$card" --pin-file "$WRONG_PIN"
 run "$CARDCTL" pin verify --reader "sim:$card" --pin-file "$WRONG_PIN"
