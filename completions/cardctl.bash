@@ -5,7 +5,7 @@ _cardctl() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-  local commands="readers status init policy issue retire challenge respond unblock list show revoke operator audit"
+  local commands="readers status init policy issue retire challenge respond unblock pin puk list show revoke operator audit"
   local global="--reader --serial --json -q --quiet -v --verbose --no-prompt -h --help --version"
 
   # The subcommand is the first word that is neither an option nor an option's value.
@@ -97,6 +97,8 @@ _cardctl() {
     challenge) opts="--reader --serial --detach --response-file --no-check --pin-file --policy --template --json" ;;
     respond) opts="--card --challenge --no-check --report-rejected --answers-file --algorithm --key-version --home --operator --passphrase-file --json" ;;
     unblock) opts="--reader --serial --response --response-file --no-check --pin-file --puc --puk-file --force --policy --template --json" ;;
+    pin) opts="verify change --reader --serial --pin-file --new-pin-file --force --json" ;;
+    puk) opts="change --reader --serial --puk-file --new-puk-file --force --json" ;;
     list) opts="--state --holder --template --home --operator --passphrase-file --json" ;;
     show) opts="--home --operator --passphrase-file --json" ;;
     revoke) opts="--reason --home --operator --passphrase-file --json" ;;

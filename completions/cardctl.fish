@@ -1,6 +1,6 @@
 # fish completion for cardctl(1). Installed in share/fish/vendor_completions.d.
 
-set -l commands readers status init policy issue retire challenge respond unblock list show revoke operator audit
+set -l commands readers status init policy issue retire challenge respond unblock pin puk list show revoke operator audit
 
 complete -c cardctl -f
 
@@ -36,6 +36,8 @@ complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a retire -d 
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a challenge -d 'Show the offline-unblock challenge'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a respond -d 'Helpdesk: turn a challenge into a response'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a unblock -d 'Unblock the PIN with a response or the PUK'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a pin -d 'Holder: verify or change the PIN'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a puk -d 'Holder: change the PUK'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a list -d 'List the cards in the inventory'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a show -d 'Show one card: holder, state, unblocks used, history'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a revoke -d 'Revoke an active card, with the reason audited'
@@ -49,6 +51,9 @@ complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a operator -
 complete -c cardctl -n "__fish_seen_subcommand_from operator" -a 'add remove list'
 complete -c cardctl -n "__fish_seen_subcommand_from operator" -l role -x -a 'system_owner issuer helpdesk auditor' -d 'Role from the policy'
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -a 'verify show'
+complete -c cardctl -n "__fish_seen_subcommand_from pin; and not __fish_seen_subcommand_from verify change" -a verify -d 'Check the PIN'
+complete -c cardctl -n "__fish_seen_subcommand_from pin; and not __fish_seen_subcommand_from verify change" -a change -d 'Change the PIN'
+complete -c cardctl -n "__fish_seen_subcommand_from puk; and not __fish_seen_subcommand_from change" -a change -d 'Change the PUK'
 
 # Installation options
 complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke operator audit apply" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
@@ -79,14 +84,17 @@ complete -c cardctl -n "__fish_seen_subcommand_from issue" -l readers -x -a '(__
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l skip-bad-rows -d 'With --batch: issue the well-formed rows'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l report -r -F -d 'With --batch: JSON report file (mode 0600)'
 complete -c cardctl -n "__fish_seen_subcommand_from retire" -l absent -d 'Not at hand: only mark it retired'
-complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock" -l pin-file -r -F -d 'PIN file'
+complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock pin" -l pin-file -r -F -d 'PIN file'
+complete -c cardctl -n "__fish_seen_subcommand_from pin" -l new-pin-file -r -F -d 'New PIN file'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge" -l detach -d 'Leave the card for unblock --response'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l response-file -r -F -d 'Response code file'
 complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l response -x -d 'Response code'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l no-check -d 'The response has no check'
 complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l puc -d 'Unblock with the PUK'
-complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l puk-file -r -F -d 'PUK file'
+complete -c cardctl -n "__fish_seen_subcommand_from unblock puk" -l puk-file -r -F -d 'PUK file'
+complete -c cardctl -n "__fish_seen_subcommand_from puk" -l new-puk-file -r -F -d 'New PUK file'
 complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l force -d 'Allow the last PUK try'
+complete -c cardctl -n "__fish_seen_subcommand_from pin puk" -l force -d 'Allow the last try'
 complete -c cardctl -n "__fish_seen_subcommand_from respond audit" -l card -x -d 'Card id'
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l challenge -x -d 'Challenge code'
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l no-check -d 'The challenge has no check'

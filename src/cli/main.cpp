@@ -15,7 +15,9 @@
 #include "issue.hpp"
 #include "list.hpp"
 #include "operator_cmd.hpp"
+#include "pin_cmd.hpp"
 #include "policy_check.hpp"
+#include "puk_cmd.hpp"
 #include "readers.hpp"
 #include "respond.hpp"
 #include "retire.hpp"
@@ -41,6 +43,9 @@ constexpr const char* kFooter =
     "  cardctl issue --template staff --holder 1042 --answer first-school --answer first-street\n"
     "  cardctl unblock                              # holder: challenge, response, new PIN\n"
     "  cardctl respond --card 12345678              # helpdesk\n"
+    "  cardctl pin verify                           # holder: tries left, then the PIN\n"
+    "  cardctl pin change\n"
+    "  cardctl puk change\n"
     "  cardctl list --state active\n"
     "  cardctl show 12345678\n"
     "  cardctl revoke 12345678 --reason 'lost'\n\n"
@@ -64,6 +69,8 @@ int run(int argc, char** argv, cli::Context& ctx) {
   cli::setup_challenge(app, ctx);
   cli::setup_respond(app, ctx);
   cli::setup_unblock(app, ctx);
+  cli::setup_pin(app, ctx);
+  cli::setup_puk(app, ctx);
   cli::setup_list(app, ctx);
   cli::setup_show(app, ctx);
   cli::setup_revoke(app, ctx);
