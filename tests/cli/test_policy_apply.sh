@@ -23,6 +23,8 @@ policy_entries() {
 
 run "$CARDCTL" init --policy "$POLICY" --scrypt-n 1024
 assert_exit 0
+run "$CARDCTL" operator add admin-2 --role system_owner   # a second system owner applies a policy below
+assert_exit 0
 cp "$INSTALLED" "$T_ROOT/installed.orig"
 assert_installed_is "$POLICY"
 
