@@ -18,6 +18,7 @@ namespace audit_words {
 inline constexpr const char* identify = "identify";  // outcomes: started, ok, failed
 inline constexpr const char* respond = "respond";    // outcomes: reserved, ok (given), undelivered, refused
 inline constexpr const char* started = "started";
+inline constexpr const char* cleared = "cleared";  // identify cleared: a lockout lifted by the helpdesk
 inline constexpr const char* reserved = "reserved";
 inline constexpr const char* undelivered = "undelivered";
 inline constexpr const char* rejected_by_card = "rejected-by-card";  // reported by the holder (re-keyed card?)
@@ -32,7 +33,8 @@ class Ledger {
   /// recorded as undelivered (a response whose delivery was interrupted counts: it may have been read out).
   int responses(const std::string& card_id, const std::string& since) const;
   /// Identifications of the holder since `since` that failed or never finished (an abandoned identification
-  /// counts as failed, so that hanging up cannot re-roll the questions), after the last successful one.
+  /// counts as failed, so that hanging up cannot re-roll the questions), after the last successful one or the
+  /// last lockout cleared by the helpdesk.
   int identification_failures(const std::string& holder_id, const std::string& since) const;
   /// Reports that the card rejected a correctly read response, since it was last issued.
   int rejected_reports(const std::string& card_id) const;

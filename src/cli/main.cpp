@@ -13,6 +13,7 @@
 #include "challenge.hpp"
 #include "init.hpp"
 #include "issue.hpp"
+#include "holder_cmd.hpp"
 #include "list.hpp"
 #include "operator_cmd.hpp"
 #include "pin_cmd.hpp"
@@ -74,6 +75,7 @@ int run(int argc, char** argv, cli::Context& ctx) {
   cli::setup_list(app, ctx);
   cli::setup_show(app, ctx);
   cli::setup_revoke(app, ctx);
+  cli::setup_holder(app, ctx);
   cli::setup_operator(app, ctx);
   cli::setup_audit(app, ctx);
 

@@ -5,6 +5,7 @@
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
+#include "cardctl/holders.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -36,24 +37,6 @@ constexpr const char* secrets = "secrets";
 constexpr const char* keys = "keys";
 constexpr const char* awaiting_certificates = "awaiting-certificates";
 }  // namespace steps
-
-void check_answers(const policy::HelpdeskRules& rules, const std::vector<std::pair<std::string, SecureString>>& answers,
-                   bool optional) {
-  std::set<std::string> known;
-  for (const auto& q : rules.questions) known.insert(q.id);
-  std::set<std::string> given;
-  for (const auto& [id, answer] : answers) {
-    if (!known.count(id))
-      throw Error(ErrorKind::usage, "there is no security question '" + id + "' in the policy",
-                  "see [[helpdesk.questions]] in the policy for the ids");
-    if (!given.insert(id).second) throw Error(ErrorKind::usage, "question '" + id + "' is answered twice");
-  }
-  if (optional && given.empty()) return;
-  if (static_cast<int>(given.size()) < rules.questions_enrolled)
-    throw Error(ErrorKind::policy, "the policy wants " + std::to_string(rules.questions_enrolled) +
-                                       " security answers per holder, got " + std::to_string(given.size()),
-                "give more with --answer ID (the answers are read like secrets)");
-}
 
 std::string checked_holder_id(std::string_view given) {
   auto first = given.find_first_not_of(" \t\r\n");

@@ -20,7 +20,7 @@ int Ledger::identification_failures(const std::string& holder_id, const std::str
   for (const auto& e : entries_) {
     if (e.holder_id != holder_id || e.time < since) continue;
     bool legacy = e.detail(w::session).empty();
-    if (e.action == w::identify && e.outcome == "ok") n = 0;
+    if (e.action == w::identify && (e.outcome == "ok" || e.outcome == w::cleared)) n = 0;
     else if (e.action == w::identify && e.outcome == w::started) ++n;
     else if (legacy && e.action == w::respond && e.outcome == "ok") n = 0;
     else if (legacy && e.action == w::respond && e.outcome == "refused" && e.reason == "caller not identified") ++n;
