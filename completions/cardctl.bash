@@ -5,7 +5,7 @@ _cardctl() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-  local commands="readers status init policy issue retire challenge respond unblock pin puk list show revoke holder operator audit"
+  local commands="readers status init policy issue retire challenge respond unblock pin puk list show revoke puc holder operator audit"
   local global="--reader --serial --json -q --quiet -v --verbose --no-prompt -h --help --version"
 
   # The subcommand is the first word that is neither an option nor an option's value.
@@ -102,6 +102,7 @@ _cardctl() {
     list) opts="--state --holder --template --home --operator --passphrase-file --json" ;;
     show) opts="--home --operator --passphrase-file --json" ;;
     revoke) opts="--reason --home --operator --passphrase-file --json" ;;
+    puc) opts="show --answers-file --home --operator --passphrase-file --json" ;;
     holder) opts="show answers clear-lockout --answer --reason --home --operator --passphrase-file --json" ;;
     operator)
       if [[ $prev == --role ]]; then

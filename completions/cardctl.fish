@@ -1,6 +1,6 @@
 # fish completion for cardctl(1). Installed in share/fish/vendor_completions.d.
 
-set -l commands readers status init policy issue retire challenge respond unblock pin puk list show revoke holder operator audit
+set -l commands readers status init policy issue retire challenge respond unblock pin puk list show revoke puc holder operator audit
 
 complete -c cardctl -f
 
@@ -47,6 +47,9 @@ complete -c cardctl -n "__fish_seen_subcommand_from policy; and not __fish_seen_
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subcommand_from check apply" -F
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subcommand_from apply" -l dry-run -d 'Check the file and show the changes; change nothing'
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subcommand_from apply" -l yes -d 'Apply without asking'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a puc -d "Disclose a card's escrowed PUK to its holder"
+complete -c cardctl -n "__fish_seen_subcommand_from puc" -a show
+complete -c cardctl -n "__fish_seen_subcommand_from puc" -l answers-file -r -F -d 'Caller answers file'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a holder -d "A holder's record: answers, lockout"
 complete -c cardctl -n "__fish_seen_subcommand_from holder" -a 'show answers clear-lockout'
 complete -c cardctl -n "__fish_seen_subcommand_from holder" -l answer -x -d 'Question id'
@@ -60,9 +63,9 @@ complete -c cardctl -n "__fish_seen_subcommand_from pin; and not __fish_seen_sub
 complete -c cardctl -n "__fish_seen_subcommand_from puk; and not __fish_seen_subcommand_from change" -a change -d 'Change the PUK'
 
 # Installation options
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke holder operator audit apply" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke holder operator audit apply" -l operator -x -d 'Operator name for the audit trail'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke holder operator audit apply" -l passphrase-file -r -F -d 'Keystore passphrase file'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke puc holder operator audit apply" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke puc holder operator audit apply" -l operator -x -d 'Operator name for the audit trail'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke puc holder operator audit apply" -l passphrase-file -r -F -d 'Keystore passphrase file'
 complete -c cardctl -n "__fish_seen_subcommand_from init challenge unblock" -l policy -r -F -d 'Policy file'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l force -d 'Replace an existing installation'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l rotate -d 'Add a master key version'

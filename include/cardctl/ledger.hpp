@@ -17,6 +17,7 @@ namespace cardctl::lifecycle {
 namespace audit_words {
 inline constexpr const char* identify = "identify";  // outcomes: started, ok, failed
 inline constexpr const char* respond = "respond";    // outcomes: reserved, ok (given), undelivered, refused
+inline constexpr const char* puc = "puc";            // a PUK disclosed by the helpdesk: the same outcomes, the same limit
 inline constexpr const char* started = "started";
 inline constexpr const char* cleared = "cleared";  // identify cleared: a lockout lifted by the helpdesk
 inline constexpr const char* reserved = "reserved";
@@ -29,8 +30,8 @@ class Ledger {
  public:
   explicit Ledger(std::vector<store::AuditEntry> entries) : entries_(std::move(entries)) {}
 
-  /// Responses counted against the card's limit since `since`: every reserved response that was not
-  /// recorded as undelivered (a response whose delivery was interrupted counts: it may have been read out).
+  /// Responses (and PUK disclosures) counted against the card's limit since `since`: every reserved one that was
+  /// not recorded as undelivered (a response whose delivery was interrupted counts: it may have been read out).
   int responses(const std::string& card_id, const std::string& since) const;
   /// Identifications of the holder since `since` that failed or never finished (an abandoned identification
   /// counts as failed, so that hanging up cannot re-roll the questions), after the last successful one or the

@@ -27,6 +27,9 @@ struct RespondRequest {
   std::function<void(const RespondResult&)> deliver;
   crypto::RandomSource random = crypto::system_random();
   bool no_check = false;  // the challenge was shown without a check (--no-check): never inferred from its length
+  /// `cardctl puc show`: the card's escrowed PUK is disclosed instead of a response (no challenge), after the same
+  /// checks, against the same limit, audited as action "puc".
+  bool disclose_puk = false;
 };
 
 struct RespondResult {
@@ -36,6 +39,7 @@ struct RespondResult {
   std::uint32_t key_version = 0;
   codes::Formatted response;
   int unblocks_left_in_period = 0;
+  std::optional<Puk> puk;    // disclose_puk: the PUK
   int rejected_reports = 0;  // times the card was reported to reject a correct response (report_rejected_response)
 };
 

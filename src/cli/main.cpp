@@ -17,6 +17,7 @@
 #include "list.hpp"
 #include "operator_cmd.hpp"
 #include "pin_cmd.hpp"
+#include "puc_cmd.hpp"
 #include "policy_check.hpp"
 #include "puk_cmd.hpp"
 #include "readers.hpp"
@@ -75,6 +76,7 @@ int run(int argc, char** argv, cli::Context& ctx) {
   cli::setup_list(app, ctx);
   cli::setup_show(app, ctx);
   cli::setup_revoke(app, ctx);
+  cli::setup_puc(app, ctx);
   cli::setup_holder(app, ctx);
   cli::setup_operator(app, ctx);
   cli::setup_audit(app, ctx);

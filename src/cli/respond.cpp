@@ -45,6 +45,35 @@ void setup_respond(CLI::App& app, Context& ctx) {
   sub->callback([options, &ctx] { run_respond(*options, ctx); });
 }
 
+CallerAnswers::CallerAnswers(std::optional<std::string> file, Context& ctx) : file_(std::move(file)), ctx_(&ctx) {
+  if (!file_) return;
+  SecureBytes text = files::read_secret(*file_);
+  SecureString line;
+  auto flush = [&] {
+    auto colon = line.find(':');
+    if (colon != SecureString::npos) {
+      SecureString id = line.substr(0, colon), answer = line.substr(colon + 1);
+      scripted_[std::string(id.begin(), id.end())] = answer;
+    }
+    line.clear();
+  };
+  for (auto b : text) {
+    if (b == '\n') flush();
+    else line.push_back(static_cast<char>(b));
+  }
+  flush();
+}
+
+SecureString CallerAnswers::operator()(const policy::Question& q) const {
+  if (file_) {
+    auto it = scripted_.find(q.id);
+    ctx_->debug("answer to " + q.id + (it == scripted_.end() ? " not in " : " read from ") + *file_);
+    return it == scripted_.end() ? SecureString() : it->second;
+  }
+  SecretRequest ask{"caller's answer to \"" + q.text + "\"", "", std::nullopt, "", false};
+  return ctx_->prompter.read(ask, ctx_->no_prompt, [this](std::string_view l) { ctx_->debug(l); });
+}
+
 void run_respond(RespondOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx, "respond");
   if (options.report_rejected) {
@@ -74,33 +103,7 @@ void run_respond(RespondOptions& options, Context& ctx) {
     if (!line) throw Error(ErrorKind::usage, "no challenge given", "pass --challenge CODE");
     req.challenge.assign(line->begin(), line->end());
   }
-  std::map<std::string, SecureString> scripted;
-  if (options.answers_file) {
-    SecureBytes text = files::read_secret(*options.answers_file);
-    SecureString line;
-    auto flush = [&] {
-      auto colon = line.find(':');
-      if (colon != SecureString::npos) {
-        SecureString id = line.substr(0, colon), answer = line.substr(colon + 1);
-        scripted[std::string(id.begin(), id.end())] = answer;
-      }
-      line.clear();
-    };
-    for (auto b : text) {
-      if (b == '\n') flush();
-      else line.push_back(static_cast<char>(b));
-    }
-    flush();
-  }
-  req.ask = [&](const policy::Question& q) {
-    if (options.answers_file) {
-      auto it = scripted.find(q.id);
-      ctx.debug("answer to " + q.id + (it == scripted.end() ? " not in " : " read from ") + *options.answers_file);
-      return it == scripted.end() ? SecureString() : it->second;
-    }
-    SecretRequest ask{"caller's answer to \"" + q.text + "\"", "", std::nullopt, "", false};
-    return ctx.prompter.read(ask, ctx.no_prompt, [&](std::string_view l) { ctx.debug(l); });
-  };
+  req.ask = CallerAnswers(options.answers_file, ctx);
   // Written and flushed before the response is recorded as given: a full disk or a closed stdout is recorded
   // as an undelivered response, not counted.
   req.deliver = [&ctx](const lifecycle::RespondResult& result) {

@@ -2,7 +2,9 @@
 // policy and the caller (DESIGN.md §1, §3, §6).
 #pragma once
 
+#include <map>
 #include <optional>
+
 #include <string>
 
 #include "site_options.hpp"
@@ -18,6 +20,19 @@ struct RespondOptions {
   std::optional<std::uint32_t> key_version;
   std::optional<std::string> answers_file;  // "question-id: answer" lines, for scripts and tests
   bool report_rejected = false;  // --report-rejected: record that the card rejected a correct response
+};
+
+/// The caller's answers to the security questions: from an answers file ("id: answer" lines, 0600) or asked of
+/// the operator without echo. Shared by respond and puc show.
+class CallerAnswers {
+ public:
+  CallerAnswers(std::optional<std::string> file, Context& ctx);
+  SecureString operator()(const policy::Question& q) const;
+
+ private:
+  std::optional<std::string> file_;
+  Context* ctx_;
+  std::map<std::string, SecureString> scripted_;
 };
 
 void setup_respond(CLI::App& app, Context& ctx);

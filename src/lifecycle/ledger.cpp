@@ -7,7 +7,7 @@ namespace w = audit_words;
 int Ledger::responses(const std::string& card_id, const std::string& since) const {
   int n = 0;
   for (const auto& e : entries_) {
-    if (e.card_id != card_id || e.action != w::respond || e.time < since) continue;
+    if (e.card_id != card_id || (e.action != w::respond && e.action != w::puc) || e.time < since) continue;
     if (e.outcome == w::reserved) ++n;
     else if (e.outcome == w::undelivered) --n;
     else if (e.outcome == "ok" && e.detail(w::session).empty()) ++n;  // written before reservations existed

@@ -17,8 +17,10 @@ struct Refusal {
   std::string rule, message, hint = kInPerson;
 };
 
+const char* action_of(const RespondRequest& r) { return r.disclose_puk ? w::puc : w::respond; }
+
 [[noreturn]] void refuse(Site& site, const RespondRequest& r, const std::string& holder, const Refusal& why) {
-  site.audit({"", r.operator_name, w::respond, r.card_id, holder, "refused", why.rule, {}});
+  site.audit({"", r.operator_name, action_of(r), r.card_id, holder, "refused", why.rule, {}});
   throw Error(ErrorKind::policy, why.message, why.hint);
 }
 
@@ -59,8 +61,9 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   crypto::AdminAlgorithm algorithm;
   std::uint32_t version = 0;
   std::string holder;
+  const char* act = action_of(r);
   if (!card) {
-    if (!rules.allow_unknown_cards)
+    if (!rules.allow_unknown_cards || r.disclose_puk)
       refuse(site, r, "", {"unknown card", "card " + r.card_id + " is not in the inventory, and the policy does not "
                                            "allow responses for unknown cards",
                            "check the card id the caller read out (cardctl challenge shows it)"});
@@ -76,18 +79,23 @@ RespondResult respond(Site& site, const RespondRequest& r) {
                                "card " + r.card_id + " is " + store::to_string(card->state) + ": no unblock for it",
                                "a revoked or retired card is not unblocked; issue a new one"});
     auto tpl = site.policy.templates.find(card->template_name);
-    if (tpl == site.policy.templates.end() || !tpl->second.offline_unblock)
+    // The PUK is the way back for every card; the admin-key response only for templates that allow it.
+    if (!r.disclose_puk && (tpl == site.policy.templates.end() || !tpl->second.offline_unblock))
       refuse(site, r, holder, {"offline unblock disabled",
-                               "offline unblock is not allowed for cards of template '" + card->template_name + "'"});
-    if (!tpl->second.diversify)
+                               "offline unblock is not allowed for cards of template '" + card->template_name + "'",
+                               "the holder can unblock with the PUK: cardctl puc show " + r.card_id + " discloses it"});
+    if (!r.disclose_puk && !tpl->second.diversify)
       throw Error(ErrorKind::unsupported, "card " + r.card_id + " uses a fixed admin key; offline unblock needs a "
                                           "diversified one", kInPerson);
     algorithm = card->algorithm;
     version = card->key_version;
   }
   // The check binds the card id: a wrong card or a misheard digit is caught before anything is read out.
-  Bytes challenge = parse_code(r.challenge, r.card_id, algorithm, "challenge", r.no_check);
-  Bytes response = compute_response(site.keystore.master(version), algorithm, r.card_id, version, challenge);
+  Bytes response;
+  if (!r.disclose_puk) {
+    Bytes challenge = parse_code(r.challenge, r.card_id, algorithm, "challenge", r.no_check);
+    response = compute_response(site.keystore.master(version), algorithm, r.card_id, version, challenge);
+  }
 
   const std::string period_start =
       store::iso8601(site.inventory.now_point() - std::chrono::hours(24 * rules.period_days));
@@ -127,7 +135,7 @@ RespondResult respond(Site& site, const RespondRequest& r) {
     // succeeds: hanging up cannot re-roll them.
     auto refusal = serialised(site, r.card_id, [&] {
       auto why = check_limits(Ledger(site.verified_audit()), true);
-      site.audit(why ? store::AuditEntry{"", r.operator_name, w::respond, r.card_id, holder, "refused", why->rule, {}}
+      site.audit(why ? store::AuditEntry{"", r.operator_name, act, r.card_id, holder, "refused", why->rule, {}}
                      : store::AuditEntry{"", r.operator_name, w::identify, r.card_id, holder, w::started, "",
                                          {{w::session, session}, {"questions", join(asked)}}});
       return why;
@@ -162,10 +170,10 @@ RespondResult respond(Site& site, const RespondRequest& r) {
     if (identify)
       site.audit({"", r.operator_name, w::identify, r.card_id, holder, "ok", "", {{w::session, session}}});
     if (why) {
-      site.audit({"", r.operator_name, w::respond, r.card_id, holder, "refused", why->rule, {}});
+      site.audit({"", r.operator_name, act, r.card_id, holder, "refused", why->rule, {}});
       return why;
     }
-    site.audit({"", r.operator_name, w::respond, r.card_id, holder, w::reserved, card ? "" : "card not in the inventory",
+    site.audit({"", r.operator_name, act, r.card_id, holder, w::reserved, card ? "" : "card not in the inventory",
                 {{w::session, session},
                  {"algorithm", crypto::info(algorithm).name},
                  {"key_version", std::to_string(version)}}});
@@ -175,16 +183,19 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   });
   if (refusal) throw Error(ErrorKind::policy, refusal->message, refusal->hint);
 
-  RespondResult result{r.card_id, holder, algorithm, version, codes::format(r.card_id, response), std::max(0, left),
-                       rejected_reports};
+  RespondResult result{r.card_id, holder, algorithm, version,
+                       r.disclose_puk ? codes::Formatted{} : codes::format(r.card_id, response), std::max(0, left),
+                       std::nullopt, rejected_reports};
+  if (r.disclose_puk) result.puk = site.inventory.load_puk(r.card_id, site.keystore.escrow_key());
   try {
     if (r.deliver) r.deliver(result);
   } catch (const Error& e) {
-    site.audit({"", r.operator_name, w::respond, r.card_id, holder, w::undelivered, e.what(), {{w::session, session}}});
+    site.audit({"", r.operator_name, act, r.card_id, holder, w::undelivered, e.what(), {{w::session, session}}});
     throw;
   }
   try {
-    site.audit({"", r.operator_name, w::respond, r.card_id, holder, "ok", "", {{w::session, session}}});
+    site.audit({"", r.operator_name, act, r.card_id, holder, r.disclose_puk ? "disclosed" : "ok", "",
+                {{w::session, session}}});
   } catch (const Error& e) {
     throw Error(ErrorKind::io, std::string("the response was shown, but recording that it was given failed: ") + e.what(),
                 "it is counted against the card's limit (recorded as reserved); free some space");
