@@ -57,6 +57,10 @@ class Site {
   /// The trail's last entry as the inventory recorded it (MAC checked); Error(io) when the record is missing.
   std::optional<store::AuditHead> audit_head();
 
+  /// The start of the helpdesk's current period (now - helpdesk.period_days), as the trail's timestamps are
+  /// written: the limits, lockouts and counts are all taken over it.
+  std::string helpdesk_period_start();
+
   std::string previous_installation;  // set by init when it replaced one
 
   SitePaths paths;

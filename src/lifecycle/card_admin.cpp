@@ -1,9 +1,9 @@
 #include "cardctl/card_admin.hpp"
 
-#include <chrono>
 
 #include "cardctl/error.hpp"
 #include "cardctl/ledger.hpp"
+#include "reason.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -15,18 +15,6 @@ Error not_in_inventory(const std::string& card_id) {
 }
 
 // The reason as it goes into the trail: trimmed, never blank, one line of printable text.
-std::string checked_reason(const std::string& given) {
-  auto first = given.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos)
-    throw Error(ErrorKind::usage, "a revocation needs a reason",
-                "say why, for the audit trail: --reason 'lost' (or 'stolen', 'left the company', ...)");
-  auto last = given.find_last_not_of(" \t\r\n");
-  std::string reason = given.substr(first, last - first + 1);
-  for (unsigned char c : reason)
-    if (c < 0x20 || c == 0x7f)
-      throw Error(ErrorKind::usage, "the reason contains a control character", "give it as one line of text");
-  return reason;
-}
 }  // namespace
 
 std::vector<store::CardRecord> find_cards(Site& site, const CardFilter& filter) {
@@ -50,8 +38,7 @@ CardDetails show_card(Site& site, const std::string& card_id) {
   d.period_days = rules.period_days;
   auto trail = site.verified_audit();
   // The same period and the same count as respond uses to enforce the limit.
-  const std::string period_start =
-      store::iso8601(site.inventory.now_point() - std::chrono::hours(24 * rules.period_days));
+  const std::string period_start = site.helpdesk_period_start();
   d.unblocks_used = Ledger(trail).responses(card_id, period_start);
   d.certificates = site.inventory.certificates(card_id);
   if (card->state == store::CardState::pending) d.issuance_step = site.inventory.issuance_step(card_id);
@@ -61,7 +48,8 @@ CardDetails show_card(Site& site, const std::string& card_id) {
 }
 
 void revoke_card(Site& site, const std::string& card_id, const std::string& reason, const std::string& operator_name) {
-  const std::string why = checked_reason(reason);
+  const std::string why = checked_reason(reason, "a revocation needs a reason",
+                                         "say why, for the audit trail: --reason 'lost' (or 'stolen', 'left the company', ...)");
   try {
     // The state is read, changed and audited in one transaction: two operators revoking the same card queue,
     // and the second finds it revoked.

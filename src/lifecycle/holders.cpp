@@ -1,10 +1,10 @@
 #include "cardctl/holders.hpp"
 
-#include <chrono>
 #include <set>
 
 #include "cardctl/error.hpp"
 #include "cardctl/ledger.hpp"
+#include "reason.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -35,20 +35,6 @@ store::Holder known_holder(Site& site, const std::string& holder_id) {
   return *h;
 }
 
-std::string period_start(Site& site) {
-  return store::iso8601(site.inventory.now_point() - std::chrono::hours(24 * site.policy.helpdesk.period_days));
-}
-
-std::string checked_reason(const std::string& reason) {
-  auto a = reason.find_first_not_of(" \t");
-  if (a == std::string::npos)
-    throw Error(ErrorKind::usage, "a reason is required", "say why, for the audit trail: --reason 'identified in person'");
-  auto b = reason.find_last_not_of(" \t");
-  std::string r = reason.substr(a, b - a + 1);
-  for (unsigned char c : r)
-    if (c < 0x20 || c == 0x7f) throw Error(ErrorKind::usage, "the reason contains a control character", "give it on one line");
-  return r;
-}
 }  // namespace
 
 HolderDetails show_holder(Site& site, const std::string& holder_id) {
@@ -57,7 +43,7 @@ HolderDetails show_holder(Site& site, const std::string& holder_id) {
   d.cards = site.inventory.cards_of_holder(holder_id);
   d.enrolled_questions = site.inventory.enrolled_questions(holder_id);
   d.lockout_after = site.policy.helpdesk.lockout_after_failures;
-  d.identification_failures = Ledger(site.verified_audit()).identification_failures(holder_id, period_start(site));
+  d.identification_failures = Ledger(site.verified_audit()).identification_failures(holder_id, site.helpdesk_period_start());
   return d;
 }
 
@@ -74,10 +60,10 @@ void enrol_holder_answers(Site& site, const std::string& operator_name, const st
 }
 
 void clear_lockout(Site& site, const std::string& operator_name, const std::string& holder_id, const std::string& reason) {
-  const std::string why = checked_reason(reason);
+  const std::string why = checked_reason(reason, "a reason is required", "say why, for the audit trail: --reason 'identified in person'");
   known_holder(site, holder_id);
   site.inventory.with_transaction([&] {
-    int failures = Ledger(site.verified_audit()).identification_failures(holder_id, period_start(site));
+    int failures = Ledger(site.verified_audit()).identification_failures(holder_id, site.helpdesk_period_start());
     if (failures == 0)
       throw Error(ErrorKind::policy, "holder " + holder_id + " has no failed identification to clear",
                   "cardctl holder show " + holder_id + " shows the count");

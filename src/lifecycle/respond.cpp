@@ -1,7 +1,6 @@
 #include "cardctl/respond.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 #include "cardctl/error.hpp"
 #include "cardctl/ledger.hpp"
@@ -97,8 +96,7 @@ RespondResult respond(Site& site, const RespondRequest& r) {
     response = compute_response(site.keystore.master(version), algorithm, r.card_id, version, challenge);
   }
 
-  const std::string period_start =
-      store::iso8601(site.inventory.now_point() - std::chrono::hours(24 * rules.period_days));
+  const std::string period_start = site.helpdesk_period_start();
   const bool identify = card && rules.questions_asked > 0;
   Bytes session_bytes(8);
   r.random(session_bytes);

@@ -139,6 +139,10 @@ Site Site::open(const SitePaths& paths, const Passphrase& passphrase) {
   return Site(paths, std::move(ks), std::move(inventory), std::move(pol));
 }
 
+std::string Site::helpdesk_period_start() {
+  return store::iso8601(inventory.now_point() - std::chrono::hours(24 * policy.helpdesk.period_days));
+}
+
 Site Site::another_connection() const {
   auto ks = keystore.clone();
   auto inv = store::Inventory::open(paths.inventory(), inventory_options(ks, false));

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "card_connection.hpp"
+#include "test_site.hpp"
 #include "test_ca.hpp"
 #include "cardctl/card_admin.hpp"
 #include "cardctl/error.hpp"
@@ -19,21 +20,8 @@ using namespace cardctl;
 using namespace cardctl::lifecycle;
 
 namespace {
-struct World {
-  std::string dir;
-  SitePaths paths;
-  std::optional<Site> site;
-  World() {
-    char t[] = "/tmp/cardctl-cards-XXXXXX";
-    dir = mkdtemp(t);
-    paths.dir = dir + "/site";
-    InitOptions o;
-    o.policy_file = std::string(CARDCTL_SOURCE_DIR) + "/examples/policy.toml";
-    o.scrypt = {1024, 8, 1};
-    o.operator_name = "tester";
-    site.emplace(Site::init(paths, Passphrase::from_text("a long passphrase"), o));
-  }
-  ~World() { std::system(("rm -rf " + dir).c_str()); }
+struct World : testing::TestSite {
+  World() : TestSite("cardctl-cards") {}
 };
 
 // A reference card issued in the world's site, and a connection to it.

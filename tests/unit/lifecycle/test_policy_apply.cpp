@@ -2,6 +2,8 @@
 // that no card of the inventory loses its template or admin key, and the install with its audit entry.
 #include <doctest/doctest.h>
 
+#include "test_site.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <sys/stat.h>
@@ -183,21 +185,8 @@ TEST_CASE("orphan_problems: the admin key of a template in use must not change")
 }
 
 namespace {
-struct SiteWorld {
-  std::string dir;
-  SitePaths paths;
-  std::optional<Site> site;
-  SiteWorld() {
-    char t[] = "/tmp/cardctl-policy-apply-XXXXXX";
-    dir = mkdtemp(t);
-    paths.dir = dir + "/site";
-    InitOptions o;
-    o.policy_file = std::string(CARDCTL_SOURCE_DIR) + "/examples/policy.toml";
-    o.scrypt = {1024, 8, 1};
-    o.operator_name = "tester";
-    site.emplace(Site::init(paths, Passphrase::from_text("a long passphrase"), o));
-  }
-  ~SiteWorld() { std::system(("rm -rf " + dir).c_str()); }
+struct SiteWorld : testing::TestSite {
+  SiteWorld() : TestSite("cardctl-policy-apply") {}
   std::string write(const std::string& name, const std::string& text) {
     std::string path = dir + "/" + name;
     files::write_atomic(path, view(text), 0644);
