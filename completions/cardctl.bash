@@ -96,13 +96,13 @@ _cardctl() {
     retire) opts="--reader --serial --absent --home --operator --passphrase-file --json" ;;
     challenge) opts="--reader --serial --detach --response-file --no-check --pin-file --policy --template --json" ;;
     respond) opts="--card --challenge --no-check --report-rejected --answers-file --algorithm --key-version --home --operator --passphrase-file --json" ;;
-    unblock) opts="--reader --serial --response --response-file --no-check --pin-file --puc --puk-file --force --policy --template --json" ;;
+    unblock) opts="--reader --serial --response --response-file --no-check --pin-file --puc --puk-file --in-person --id-check --dry-run --force --policy --template --home --operator --passphrase-file --json" ;;
     pin) opts="verify change --reader --serial --pin-file --new-pin-file --force --json" ;;
     puk) opts="change --reader --serial --puk-file --new-puk-file --force --json" ;;
     list) opts="--state --holder --template --home --operator --passphrase-file --json" ;;
     show) opts="--home --operator --passphrase-file --json" ;;
     revoke) opts="--reason --home --operator --passphrase-file --json" ;;
-    puc) opts="show --answers-file --home --operator --passphrase-file --json" ;;
+    puc) opts="show rotate --answers-file --reader --serial --force --dry-run --home --operator --passphrase-file --json" ;;
     holder) opts="show answers clear-lockout --answer --reason --home --operator --passphrase-file --json" ;;
     operator)
       if [[ $prev == --role ]]; then

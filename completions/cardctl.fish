@@ -35,7 +35,7 @@ complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a issue -d '
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a retire -d 'Wipe a returned card and take it out of service'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a challenge -d 'Show the offline-unblock challenge'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a respond -d 'Helpdesk: turn a challenge into a response'
-complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a unblock -d 'Unblock the PIN with a response or the PUK'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a unblock -d 'Unblock the PIN with a response, the PUK, or in person'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a pin -d 'Holder: verify or change the PIN'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a puk -d 'Holder: change the PUK'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a list -d 'List the cards in the inventory'
@@ -48,7 +48,8 @@ complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subc
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subcommand_from apply" -l dry-run -d 'Check the file and show the changes; change nothing'
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subcommand_from apply" -l yes -d 'Apply without asking'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a puc -d "Disclose a card's escrowed PUK to its holder"
-complete -c cardctl -n "__fish_seen_subcommand_from puc" -a show
+complete -c cardctl -n "__fish_seen_subcommand_from puc" -a show -d 'Disclose the PUK after identification'
+complete -c cardctl -n "__fish_seen_subcommand_from puc" -a rotate -d 'Replace the PUK (card in the reader)'
 complete -c cardctl -n "__fish_seen_subcommand_from puc" -l answers-file -r -F -d 'Caller answers file'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a holder -d "A holder's record: answers, lockout"
 complete -c cardctl -n "__fish_seen_subcommand_from holder" -a 'show answers clear-lockout'
@@ -63,9 +64,9 @@ complete -c cardctl -n "__fish_seen_subcommand_from pin; and not __fish_seen_sub
 complete -c cardctl -n "__fish_seen_subcommand_from puk; and not __fish_seen_subcommand_from change" -a change -d 'Change the PUK'
 
 # Installation options
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke puc holder operator audit apply" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke puc holder operator audit apply" -l operator -x -d 'Operator name for the audit trail'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke puc holder operator audit apply" -l passphrase-file -r -F -d 'Keystore passphrase file'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply" -l operator -x -d 'Operator name for the audit trail'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply" -l passphrase-file -r -F -d 'Keystore passphrase file'
 complete -c cardctl -n "__fish_seen_subcommand_from init challenge unblock" -l policy -r -F -d 'Policy file'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l force -d 'Replace an existing installation'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l rotate -d 'Add a master key version'
@@ -98,9 +99,12 @@ complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l respon
 complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l response -x -d 'Response code'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l no-check -d 'The response has no check'
 complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l puc -d 'Unblock with the PUK'
+complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l in-person -d 'At the helpdesk, after an ID check'
+complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l id-check -x -d 'What was checked, for the audit'
+complete -c cardctl -n "__fish_seen_subcommand_from unblock puc" -l dry-run -d 'Checks and plan only'
 complete -c cardctl -n "__fish_seen_subcommand_from unblock puk" -l puk-file -r -F -d 'PUK file'
 complete -c cardctl -n "__fish_seen_subcommand_from puk" -l new-puk-file -r -F -d 'New PUK file'
-complete -c cardctl -n "__fish_seen_subcommand_from unblock" -l force -d 'Allow the last PUK try'
+complete -c cardctl -n "__fish_seen_subcommand_from unblock puc" -l force -d "Allow a PUK try the counter cannot spare"
 complete -c cardctl -n "__fish_seen_subcommand_from pin puk" -l force -d 'Allow the last try'
 complete -c cardctl -n "__fish_seen_subcommand_from respond audit" -l card -x -d 'Card id'
 complete -c cardctl -n "__fish_seen_subcommand_from respond" -l challenge -x -d 'Challenge code'

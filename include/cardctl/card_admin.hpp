@@ -32,6 +32,7 @@ struct CardDetails {
   std::vector<store::AuditEntry> history;  // every verified audit entry about this card, oldest first
   std::vector<store::StoredCertificate> certificates;  // what issuance put on the card, by slot
   std::string issuance_step;  // how far a pending card got
+  bool puk_rotation_due = false;  // the PUK was disclosed or used, and the policy has it replaced (cardctl puc rotate)
 };
 
 /// One card with its holder, its offline-unblock count in the current period and its history, read from the

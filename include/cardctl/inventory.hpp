@@ -97,7 +97,7 @@ class Inventory {
   Inventory& operator=(Inventory&&) noexcept;
   ~Inventory();
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
   int schema_version();
 
   /// Runs fn in BEGIN IMMEDIATE ... COMMIT (ROLLBACK on exception). Writers queue for up to the busy timeout.
@@ -132,6 +132,12 @@ class Inventory {
 
   void store_puk(const std::string& card_id, const Puk& puk, ByteView escrow_key);
   Puk load_puk(const std::string& card_id, ByteView escrow_key);
+  /// A PUK rotation (cardctl-puc(1)): the replacement is escrowed before the card is changed, and becomes the
+  /// escrowed PUK (commit, one transaction) once the card has it; a rotation cut off in between leaves both.
+  void store_next_puk(const std::string& card_id, const Puk& puk, ByteView escrow_key);
+  std::optional<Puk> load_next_puk(const std::string& card_id, ByteView escrow_key);
+  void commit_next_puk(const std::string& card_id, ByteView escrow_key);
+  void forget_next_puk(const std::string& card_id);
   /// The random first PIN of a card being issued, escrowed until it was shown (AES-256-GCM, like the PUK).
   void store_first_pin(const std::string& card_id, const Pin& pin, ByteView escrow_key);
   std::optional<Pin> load_first_pin(const std::string& card_id, ByteView escrow_key);

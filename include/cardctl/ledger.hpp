@@ -24,6 +24,11 @@ inline constexpr const char* reserved = "reserved";
 inline constexpr const char* undelivered = "undelivered";
 inline constexpr const char* rejected_by_card = "rejected-by-card";  // reported by the holder (re-keyed card?)
 inline constexpr const char* session = "session";
+inline constexpr const char* challenge = "challenge";  // detail: a digest of the challenge answered (not secret)
+inline constexpr const char* disclosed = "disclosed";  // puc: the helpdesk read the PUK out
+inline constexpr const char* used = "used";            // puc: the PUK unblocked the card through cardctl
+inline constexpr const char* rotated = "rotated";      // puc: the card got a new escrowed PUK
+inline constexpr const char* in_person = "in-person";  // unblock: at the helpdesk, ID checked by the operator
 }  // namespace audit_words
 
 class Ledger {
@@ -32,7 +37,12 @@ class Ledger {
 
   /// Responses (and PUK disclosures) counted against the card's limit since `since`: every reserved one that was
   /// not recorded as undelivered (a response whose delivery was interrupted counts: it may have been read out).
+  /// A challenge answered again (the caller misheard the response) counts once.
   int responses(const std::string& card_id, const std::string& since) const;
+  /// Whether a response to this challenge (its digest, as recorded) is already counted since `since`.
+  bool challenge_counted(const std::string& card_id, const std::string& digest, const std::string& since) const;
+  /// The card's PUK was disclosed by the helpdesk or used through cardctl since it was last issued or rotated.
+  bool puk_rotation_due(const std::string& card_id) const;
   /// Identifications of the holder since `since` that failed or never finished (an abandoned identification
   /// counts as failed, so that hanging up cannot re-roll the questions), after the last successful one or the
   /// last lockout cleared by the helpdesk.

@@ -70,6 +70,7 @@ struct CardTemplate {
   CertificateRules certificate;
   bool offline_unblock = true;
   bool admin_pin_reset = true;  // the card supports RESET RETRY COUNTER P1=02 after 9B authentication
+  int offline_unblock_days = 0;  // offline unblock refused once the card is older than this many days; 0 never
   bool operator==(const CardTemplate&) const = default;
 };
 
@@ -87,19 +88,22 @@ struct HelpdeskRules {
   int unblocks_per_period = 3;    // responses per card per period
   int period_days = 30;
   bool allow_unknown_cards = false;
+  bool rotate_disclosed_puk = true;  // a PUK disclosed by the helpdesk is replaced when the card next comes in
+  bool in_person_over_limit = true;  // `unblock --in-person` even when the offline-unblock limit is used up
   bool operator==(const HelpdeskRules&) const = default;
 };
 
 /// Who may run what (cardctl-operator(1)): each role lists the commands its operators may run. The commands that
 /// check a role are the ones that open the installation; `*` means all of them. Without a [roles] table the
-/// defaults are: system_owner *, issuer issue retire list show, helpdesk respond puc holder revoke list show,
-/// auditor audit list show.
+/// defaults are: system_owner *, issuer issue retire puc-rotate list show, helpdesk respond puc puc-rotate
+/// in-person holder revoke list show, auditor audit list show.
 struct Roles {
   std::map<std::string, std::vector<std::string>> commands;  // role -> commands
   bool allows(const std::string& role, std::string_view command) const;
   bool has(const std::string& role) const { return commands.count(role) != 0; }
 };
-/// The commands a role may name: init (key rotation and import) issue retire revoke respond puc holder operator policy audit list show so-unblock.
+/// The commands a role may name: init (key rotation and import) issue retire revoke respond puc puc-rotate
+/// in-person holder operator policy audit list show so-unblock.
 const std::vector<std::string>& role_commands();
 Roles default_roles();
 

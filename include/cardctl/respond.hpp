@@ -35,19 +35,22 @@ struct RespondRequest {
 struct RespondResult {
   std::string card_id;
   std::string holder_id;
+  std::string holder_name;  // so that the operator can confirm who is calling
   crypto::AdminAlgorithm algorithm;
   std::uint32_t key_version = 0;
   codes::Formatted response;
   int unblocks_left_in_period = 0;
   std::optional<Puk> puk;    // disclose_puk: the PUK
   int rejected_reports = 0;  // times the card was reported to reject a correct response (report_rejected_response)
+  bool repeated = false;     // the same challenge was answered before in the period: not counted again
 };
 
-/// Error(policy) for every refusal (unknown/revoked card, offline unblock disabled, limit reached, caller not
-/// identified, holder locked out) with the rule named and the in-person path in the hint; refusals are audited.
+/// Error(policy) for every refusal (unknown/revoked card, offline unblock disabled or expired for the card's
+/// age, limit reached, caller not identified, holder locked out) with the rule named and the in-person path in the hint; refusals are audited.
 /// The limit, the lockout and their records are read and written in one inventory transaction each, from the
 /// verified audit trail, so that parallel operators cannot exceed them. The questions asked are recorded before
-/// they are asked (an abandoned identification counts as failed). Audit entries: identify started/ok/failed,
+/// they are asked (an abandoned identification counts as failed). A challenge answered again in the period (the
+/// caller misheard) is not counted again, nor refused by the limit. Audit entries: identify started/ok/failed,
 /// respond reserved (counted), then ok (given) or undelivered.
 RespondResult respond(Site& site, const RespondRequest& request);
 

@@ -1,4 +1,5 @@
-// `cardctl puc show`: the helpdesk discloses a card's escrowed PUK to its identified holder (cardctl-puc(1)).
+// `cardctl puc show|rotate`: the helpdesk discloses a card's escrowed PUK to its identified holder, and replaces a
+// disclosed one when the card is at hand (cardctl-puc(1)).
 #pragma once
 
 #include <optional>
@@ -12,6 +13,8 @@ struct PucOptions {
   SiteOptions site;
   std::string card_id;
   std::optional<std::string> answers_file;
+  bool force = false;    // rotate: spend a PUK try the counter cannot spare
+  bool dry_run = false;  // rotate: the checks and the plan only
 };
 
 void setup_puc(CLI::App& app, Context& ctx);

@@ -115,22 +115,28 @@ void run_respond(RespondOptions& options, Context& ctx) {
       ctx.o() << Json::object()
                      .set("card_id", result.card_id)
                      .set("holder", result.holder_id)
+                     .set("name", result.holder_name)
                      .set("algorithm", crypto::info(result.algorithm).name)
                      .set("key_version", static_cast<std::int64_t>(result.key_version))
                      .set("response", result.response.code)
                      .set("check", result.response.check)
                      .set("unblocks_left_in_period", result.unblocks_left_in_period)
                      .set("rejected_reports", result.rejected_reports)
+                     .set("repeated", result.repeated)
                      .dump()
               << '\n';
     } else {
       Fields()
           .add("Card", result.card_id)
+          .add("Holder", result.holder_name.empty() ? result.holder_id
+                                                    : result.holder_id + " (" + result.holder_name + ")")
+          .add("Key version", std::to_string(result.key_version))
           .add("Response", result.response.code)
           .add("Check", result.response.check)
           .add("Offline unblocks left", std::to_string(result.unblocks_left_in_period) + " in this period")
           .print(ctx.o());
     }
+    if (result.repeated) ctx.note("this challenge was answered before in the period: not counted again");
     ctx.o().flush();
     if (!ctx.o())
       throw Error(ErrorKind::io, "the response could not be written out (output closed or disk full)",

@@ -77,6 +77,7 @@ void run_show(const ShowOptions& options, Context& ctx) {
                             .set("used", d.unblocks_used)
                             .set("allowed", d.unblocks_allowed)
                             .set("period_days", d.period_days));
+    out.set("puk_rotation_due", d.puk_rotation_due);
     out.set("history", std::move(history));
     ctx.o() << out.dump() << '\n';
     return;
@@ -88,6 +89,7 @@ void run_show(const ShowOptions& options, Context& ctx) {
   f.add("Admin key", std::string(crypto::info(c.algorithm).display) + ", version " + std::to_string(c.key_version));
   f.add("Issued", c.issued_at).add("Updated", c.updated_at);
   f.add("Offline unblocks", fmt::format("{} of {} in the last {} days", d.unblocks_used, d.unblocks_allowed, d.period_days));
+  if (d.puk_rotation_due) f.add("PUK", "disclosed or used: replace it when the card comes in (cardctl puc rotate)");
   if (!d.issuance_step.empty()) f.add("Issuance", "stopped after step '" + d.issuance_step + "'");
   for (const auto& cert : d.certificates) {
     auto info = crypto::certificate_info(cert.der);

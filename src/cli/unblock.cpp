@@ -1,53 +1,157 @@
 #include "unblock.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 
+#include "access.hpp"
 #include "card.hpp"
 #include "cardctl/error.hpp"
+#include "cardctl/files.hpp"
+#include "cardctl/in_person.hpp"
+#include "cardctl/puk_rotation.hpp"
 #include "json.hpp"
+#include "output.hpp"
 
 namespace cardctl::cli {
 
 void setup_unblock(CLI::App& app, Context& ctx) {
   auto options = std::make_shared<UnblockOptions>();
-  auto* sub = app.add_subcommand("unblock", "Unblock the PIN: challenge-response with the helpdesk, or the PUK");
+  auto* sub = app.add_subcommand("unblock", "Unblock the PIN: challenge-response with the helpdesk, the PUK, or in person");
   add_card_options(*sub, ctx);
   add_json_option(*sub, ctx);
   add_unblock_inputs(*sub, options->inputs);
+  add_site_options(*sub, options->site);
   sub->add_option("--response", options->response,
                   "The response code for the challenge left on the card by 'cardctl challenge --detach'")
       ->type_name("CODE");
-  sub->add_flag("--puc", options->puc, "Unblock with the PIN Unblock Code (PUK) instead of the helpdesk");
+  auto* puc = sub->add_flag("--puc", options->puc, "Unblock with the PIN Unblock Code (PUK) instead of the helpdesk");
   add_secret_file_option(*sub, options->puk, "Read the PUK from FILE (mode 0600)");
+  auto* in_person = sub->add_flag("--in-person", options->in_person,
+                                  "At the helpdesk: unblock with the card's admin key after checking the holder's ID");
+  in_person->excludes(puc);
+  sub->add_option("--id-check", options->id_check,
+                  "With --in-person: what was checked, for the audit ('passport X1234567', 'known personally')")
+      ->type_name("TEXT");
+  sub->add_flag("--dry-run", options->dry_run, "With --in-person: run the checks and show the plan; change nothing");
   sub->add_flag("--force", options->force, "Allow spending the PUK's last try");
   sub->footer(
       "Examples:\n"
       "  cardctl unblock                       # shows the challenge, asks for the response and a new PIN\n"
       "  cardctl unblock --response 'ACC1 C1BB 19A7 E2A4 AA32 1B09 A213 FD22 E49F'\n"
-      "  cardctl unblock --puc");
+      "  cardctl unblock --puc\n"
+      "  cardctl unblock --in-person --id-check 'passport X1234567'   # helpdesk, holder present");
   sub->callback([options, &ctx] { run_unblock(*options, ctx); });
 }
 
 namespace {
-void unblock_with_puk(UnblockOptions& options, Context& ctx, piv::PivSession& session) {
-  auto rules = pin_rules(options.inputs);
-  auto puk_tries = session.puk_retries();
-  if (puk_tries.remaining == 0)
-    throw Error(ErrorKind::blocked, "the PUK is blocked", "the card must be reset and reissued");
-  if (puk_tries.remaining == 1 && !options.force)
-    throw Error(ErrorKind::usage, "the PUK has 1 try left; a wrong PUK now blocks it for good",
-                "make sure of the PUK, then run again with --force");
+
+// The PUK use is recorded (and a disclosed PUK replaced) when the installation is named: --home (which must hold
+// one), or $CARDCTL_HOME where one exists. A holder's own workstation has none, and the unblock works without it.
+bool installation_named(const UnblockOptions& options) {
+  if (!options.site.home.empty()) return true;
+  const char* env = std::getenv("CARDCTL_HOME");
+  return env != nullptr && *env != '\0' && files::exists(options.site.paths().keystore());
+}
+
+void unblock_with_puk(UnblockOptions& options, Context& ctx, piv::PivSession& session,
+                      std::optional<lifecycle::Site>& site) {
+  const std::string card_id = with_context("reading the card id", [&] { return session.card_id(); });
+  std::optional<store::CardRecord> card;
+  if (site) card = site->inventory.find_card(card_id);
+  policy::PinRules rules = card ? site->policy.card_template(card->template_name).pin : pin_rules(options.inputs);
+  tries_before_try(ctx, session, card_id, Reference::puk, options.force);
   ctx.require_secrets({&options.puk, &options.inputs.new_pin});
   Puk puk = ctx.secret<Puk>(options.puk);
   Pin pin = ctx.secret<Pin>(options.inputs.new_pin);
   policy::check_new_pin(rules, pin);
-  session.reset_pin_with_puk(puk, pin);
-  if (ctx.json) ctx.o() << Json::object().set("result", "unblocked").dump() << '\n';
-  else ctx.note("the PIN is set and its retry counter restored");
+  spend_try(Reference::puk, [&] { session.reset_pin_with_puk(puk, pin); });
+
+  bool recorded = false, rotated = false;
+  if (site && !card) ctx.warn("card " + card_id + " is not in this installation's inventory: the PUK use is not recorded");
+  if (card) {
+    const std::string op = options.site.op();
+    const bool due = lifecycle::record_puk_use(*site, card_id, op);
+    recorded = true;
+    if (due) {
+      try {
+        lifecycle::rotate_puk(*site, session, op, false);
+        rotated = true;
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::card_removed) throw;
+        ctx.warn(std::string("the PIN is unblocked, but the disclosed PUK could not be replaced: ") + e.what());
+        ctx.warn("replace it later with the card present: cardctl puc rotate");
+      }
+    }
+  }
+  if (ctx.json) {
+    ctx.o() << Json::object()
+                   .set("ok", true)
+                   .set("card_id", card_id)
+                   .set("method", "puk")
+                   .set("recorded", recorded)
+                   .set("puk_rotated", rotated)
+                   .dump()
+            << '\n';
+    return;
+  }
+  ctx.note("card " + card_id + ": the PIN is set and its retry counter restored");
+  if (rotated) ctx.note("the PUK had been disclosed and is now replaced; the helpdesk holds the new one");
+  else if (!recorded) ctx.note("no installation named (--home): the PUK use is not recorded here");
+}
+
+Json plan_json(const lifecycle::InPersonPlan& plan) {
+  return Json::object()
+      .set("ok", true)
+      .set("card_id", plan.card_id)
+      .set("holder", plan.holder_id)
+      .set("name", plan.holder_name)
+      .set("method", plan.method)
+      .set("over_limit", plan.over_limit);
+}
+
+void unblock_in_person(UnblockOptions& options, Context& ctx, piv::PivSession& session, lifecycle::Site& site) {
+  lifecycle::InPersonRequest req{options.site.op(), options.id_check, options.force};
+  auto plan = lifecycle::plan_in_person(site, session, req);
+  const std::string who = plan.holder_name.empty() ? plan.holder_id : plan.holder_id + " (" + plan.holder_name + ")";
+  const std::string how = plan.method == "admin-key" ? "the card's admin key resets the PIN"
+                                                     : "the escrowed PUK (not shown) resets the PIN";
+  if (options.dry_run) {
+    if (ctx.json) {
+      ctx.o() << plan_json(plan).set("dry_run", true).dump() << '\n';
+    } else {
+      Fields()
+          .add("Card", plan.card_id)
+          .add("Holder", who)
+          .add("Plan", how + ", after the new PIN is typed twice; audited with the ID check")
+          .add("Over the offline limit", plan.over_limit ? "yes (the policy allows it in person)" : "no")
+          .print(ctx.o());
+      ctx.note("dry run: nothing was changed");
+    }
+    return;
+  }
+  ctx.note("card " + plan.card_id + " of holder " + who + ": check that this is the person in front of you");
+  ctx.require_secrets({&options.inputs.new_pin});
+  Pin pin = ctx.secret<Pin>(options.inputs.new_pin);
+  lifecycle::unblock_in_person(site, session, req, pin);
+  if (ctx.json) {
+    ctx.o() << plan_json(plan).dump() << '\n';
+  } else {
+    ctx.note("card " + plan.card_id + ": the PIN is set and its retry counter restored (audited as in-person)");
+  }
 }
 }  // namespace
 
 void run_unblock(UnblockOptions& options, Context& ctx) {
+  if (!options.in_person && (!options.id_check.empty() || options.dry_run))
+    throw Error(ErrorKind::usage, "--id-check and --dry-run go with --in-person",
+                "at the helpdesk: cardctl unblock --in-person --id-check 'passport X1234567'");
+  if ((options.puc || options.in_person) && options.response)
+    throw Error(ErrorKind::usage, "--response is for the challenge-response unblock",
+                "leave it out with --puc and --in-person");
+  std::optional<lifecycle::Site> site;  // opened before the card is touched: its prompt comes first
+  if (options.in_person) site.emplace(open_site(options.site, ctx, "in-person"));
+  else if (options.puc && installation_named(options)) site.emplace(open_site(options.site, ctx, "puc"));
+
   std::unique_ptr<transport::Connection> connection;
   try {
     connection = connect_card(ctx, transport::ShareMode::exclusive);
@@ -55,9 +159,10 @@ void run_unblock(UnblockOptions& options, Context& ctx) {
     if (e.kind() != ErrorKind::card_removed || !options.response) throw;
     throw Error(e).with_hint("the challenge was lost with the card: put it back and start again with cardctl challenge");
   }
-  if (options.puc) {
+  if (options.puc || options.in_person) {
     piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = true, .trace = ctx.trace()});
-    unblock_with_puk(options, ctx, session);
+    if (options.in_person) unblock_in_person(options, ctx, session, *site);
+    else unblock_with_puk(options, ctx, session, site);
     session.close(transport::Disposition::reset);
     return;
   }

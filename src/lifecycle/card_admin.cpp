@@ -39,7 +39,9 @@ CardDetails show_card(Site& site, const std::string& card_id) {
   auto trail = site.verified_audit();
   // The same period and the same count as respond uses to enforce the limit.
   const std::string period_start = site.helpdesk_period_start();
-  d.unblocks_used = Ledger(trail).responses(card_id, period_start);
+  Ledger ledger(trail);
+  d.unblocks_used = ledger.responses(card_id, period_start);
+  d.puk_rotation_due = rules.rotate_disclosed_puk && ledger.puk_rotation_due(card_id);
   d.certificates = site.inventory.certificates(card_id);
   if (card->state == store::CardState::pending) d.issuance_step = site.inventory.issuance_step(card_id);
   for (auto& e : trail)

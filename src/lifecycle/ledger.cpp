@@ -1,18 +1,64 @@
 #include "cardctl/ledger.hpp"
 
+#include <set>
+
 namespace cardctl::lifecycle {
 
 namespace w = audit_words;
 
-int Ledger::responses(const std::string& card_id, const std::string& since) const {
-  int n = 0;
-  for (const auto& e : entries_) {
-    if (e.card_id != card_id || (e.action != w::respond && e.action != w::puc) || e.time < since) continue;
-    if (e.outcome == w::reserved) ++n;
-    else if (e.outcome == w::undelivered) --n;
-    else if (e.outcome == "ok" && e.detail(w::session).empty()) ++n;  // written before reservations existed
+namespace {
+// The counted responses of a card since `since`: session -> challenge digest ("" for a PUK disclosure or an entry
+// written before digests were recorded), and the number of responses without a session (older entries).
+struct Counted {
+  std::map<std::string, std::string> sessions;
+  int legacy = 0;
+  bool has_challenge(const std::string& digest) const {
+    for (const auto& [session, d] : sessions)
+      if (d == digest) return true;
+    return false;
   }
-  return n < 0 ? 0 : n;
+  int count() const {
+    std::set<std::string> digests;
+    int n = legacy;
+    for (const auto& [session, d] : sessions)
+      if (d.empty() || digests.insert(d).second) ++n;
+    return n;
+  }
+};
+
+Counted counted(const std::vector<store::AuditEntry>& entries, const std::string& card_id, const std::string& since) {
+  Counted c;
+  for (const auto& e : entries) {
+    if (e.card_id != card_id || (e.action != w::respond && e.action != w::puc) || e.time < since) continue;
+    const std::string session = e.detail(w::session);
+    if (e.outcome == w::reserved) {
+      c.sessions[session] = e.detail(w::challenge);
+    } else if (e.outcome == w::undelivered) {
+      c.sessions.erase(session);
+    } else if (e.outcome == "ok" && session.empty()) {
+      ++c.legacy;  // written before reservations existed
+    }
+  }
+  return c;
+}
+}  // namespace
+
+int Ledger::responses(const std::string& card_id, const std::string& since) const {
+  return counted(entries_, card_id, since).count();
+}
+
+bool Ledger::challenge_counted(const std::string& card_id, const std::string& digest, const std::string& since) const {
+  return !digest.empty() && counted(entries_, card_id, since).has_challenge(digest);
+}
+
+bool Ledger::puk_rotation_due(const std::string& card_id) const {
+  bool due = false;
+  for (const auto& e : entries_) {
+    if (e.card_id != card_id) continue;
+    if ((e.action == "issue" && e.outcome == "ok") || (e.action == w::puc && e.outcome == w::rotated)) due = false;
+    else if (e.action == w::puc && (e.outcome == w::disclosed || e.outcome == w::used)) due = true;
+  }
+  return due;
 }
 
 int Ledger::identification_failures(const std::string& holder_id, const std::string& since) const {

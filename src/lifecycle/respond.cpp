@@ -86,14 +86,25 @@ RespondResult respond(Site& site, const RespondRequest& r) {
     if (!r.disclose_puk && !tpl->second.diversify)
       throw Error(ErrorKind::unsupported, "card " + r.card_id + " uses a fixed admin key; offline unblock needs a "
                                           "diversified one", kInPerson);
+    const int max_days = tpl != site.policy.templates.end() ? tpl->second.offline_unblock_days : 0;
+    if (max_days > 0 &&
+        card->issued_at < store::iso8601(site.inventory.now_point() - std::chrono::hours(24 * max_days)))
+      refuse(site, r, holder, {"offline unblock expired",
+                               "card " + r.card_id + " was issued on " + card->issued_at.substr(0, 10) +
+                                   "; offline unblock for cards of template '" + card->template_name + "' ends after " +
+                                   std::to_string(max_days) + " days",
+                               "the holder comes in person (cardctl unblock --in-person), and the card is replaced"});
     algorithm = card->algorithm;
     version = card->key_version;
   }
   // The check binds the card id: a wrong card or a misheard digit is caught before anything is read out.
   Bytes response;
+  std::string digest;  // the same challenge answered twice counts once
   if (!r.disclose_puk) {
     Bytes challenge = parse_code(r.challenge, r.card_id, algorithm, "challenge", r.no_check);
     response = compute_response(site.keystore.master(version), algorithm, r.card_id, version, challenge);
+    const std::string bound = r.card_id + "/" + std::to_string(version) + "/" + to_hex(challenge);
+    digest = to_hex(ByteView(crypto::sha256(view(bound))).first(16));
   }
 
   const std::string period_start = site.helpdesk_period_start();
@@ -105,7 +116,7 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   // Checks the limit (and, before identification, the lockout) against the verified trail.
   auto check_limits = [&](const Ledger& ledger, bool lockout) -> std::optional<Refusal> {
     int used = ledger.responses(r.card_id, period_start);
-    if (used >= rules.unblocks_per_period)
+    if (used >= rules.unblocks_per_period && !ledger.challenge_counted(r.card_id, digest, period_start))
       return Refusal{"offline unblock limit",
                      "card " + r.card_id + " has had " + std::to_string(used) + " offline unblocks in the last " +
                          std::to_string(rules.period_days) + " days; the policy allows " +
@@ -162,6 +173,7 @@ RespondResult respond(Site& site, const RespondRequest& r) {
 
   // The response is reserved (counted) before it is shown, and recorded as given only once it was written out.
   int left = 0, rejected_reports = 0;
+  bool repeated = false;
   auto refusal = serialised(site, r.card_id, [&] {
     Ledger ledger(site.verified_audit());
     auto why = check_limits(ledger, false);
@@ -171,19 +183,27 @@ RespondResult respond(Site& site, const RespondRequest& r) {
       site.audit({"", r.operator_name, act, r.card_id, holder, "refused", why->rule, {}});
       return why;
     }
-    site.audit({"", r.operator_name, act, r.card_id, holder, w::reserved, card ? "" : "card not in the inventory",
-                {{w::session, session},
-                 {"algorithm", crypto::info(algorithm).name},
-                 {"key_version", std::to_string(version)}}});
-    left = rules.unblocks_per_period - ledger.responses(r.card_id, period_start) - 1;  // this one is reserved now
+    repeated = ledger.challenge_counted(r.card_id, digest, period_start);
+    store::AuditEntry reserve{"", r.operator_name, act, r.card_id, holder, w::reserved,
+                              card ? "" : "card not in the inventory",
+                              {{w::session, session},
+                               {"algorithm", crypto::info(algorithm).name},
+                               {"key_version", std::to_string(version)}}};
+    if (!digest.empty()) reserve.details.emplace_back(w::challenge, digest);
+    site.audit(reserve);
+    // This one is reserved now (unless the same challenge was counted already).
+    left = rules.unblocks_per_period - ledger.responses(r.card_id, period_start) - (repeated ? 0 : 1);
     rejected_reports = ledger.rejected_reports(r.card_id);
     return why;
   });
   if (refusal) throw Error(ErrorKind::policy, refusal->message, refusal->hint);
 
-  RespondResult result{r.card_id, holder, algorithm, version,
+  std::string name;
+  if (!holder.empty())
+    if (auto h = site.inventory.find_holder(holder)) name = h->name;
+  RespondResult result{r.card_id, holder, name, algorithm, version,
                        r.disclose_puk ? codes::Formatted{} : codes::format(r.card_id, response), std::max(0, left),
-                       std::nullopt, rejected_reports};
+                       std::nullopt, rejected_reports, repeated};
   if (r.disclose_puk) result.puk = site.inventory.load_puk(r.card_id, site.keystore.escrow_key());
   try {
     if (r.deliver) r.deliver(result);

@@ -181,7 +181,8 @@ CardTemplate read_template(Section s, const std::string& name, std::vector<Fixed
     Section o = s.sub(*ou, "offline_unblock");
     o.boolean("allowed", t.offline_unblock);
     o.boolean("admin_pin_reset", t.admin_pin_reset);
-    o.finish({"allowed", "admin_pin_reset"});
+    o.integer("expires_after_days", t.offline_unblock_days, 0, 36500);
+    o.finish({"allowed", "admin_pin_reset", "expires_after_days"});
   }
   if (!t.diversify && !t.fixed_key.empty()) {
     int line = static_cast<int>(ak->get("fixed")->source().begin.line);
@@ -209,6 +210,12 @@ void read_question(Section& q, const toml::table& qt, std::set<std::string>& ids
   out.push_back(question);
 }
 
+std::string known_commands() {
+  std::string out;
+  for (const auto& c : role_commands()) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
 void read_roles(Section& top, const toml::table& roles, Roles& r) {
   Section s = top.sub(roles, "roles");
   r.commands.clear();
@@ -224,8 +231,7 @@ void read_roles(Section& top, const toml::table& roles, Roles& r) {
     if (!s.strings(role, cmds)) continue;
     for (const auto& c : cmds)
       if (c != "*" && std::find(role_commands().begin(), role_commands().end(), c) == role_commands().end())
-        s.problem(&v, s.key(role), "unknown command '" + c + "' (known: * or init, issue, retire, revoke, respond, puc, "
-                                   "holder, operator, policy, audit, list, show, so-unblock)");
+        s.problem(&v, s.key(role), "unknown command '" + c + "' (known: * or " + known_commands() + ")");
     r.commands[role] = cmds;
   }
   if (!r.has("system_owner"))
@@ -240,6 +246,8 @@ void read_helpdesk(Section& top, const toml::table& hd, HelpdeskRules& r) {
   h.integer("unblocks_per_period", r.unblocks_per_period, 0, 1000);
   h.integer("period_days", r.period_days, 1, 3650);
   h.boolean("allow_unknown_cards", r.allow_unknown_cards);
+  h.boolean("rotate_disclosed_puk", r.rotate_disclosed_puk);
+  h.boolean("in_person_over_limit", r.in_person_over_limit);
   std::set<std::string> ids;
   h.each_table("questions", [&](Section& q, const toml::table& qt) { read_question(q, qt, ids, r.questions); });
   if (r.questions_enrolled > static_cast<int>(r.questions.size()))
@@ -247,7 +255,7 @@ void read_helpdesk(Section& top, const toml::table& hd, HelpdeskRules& r) {
   if (r.questions_asked > r.questions_enrolled)
     h.problem(&hd, h.key("questions_asked"), "is more than questions_enrolled");
   h.finish({"questions", "questions_asked", "questions_enrolled", "lockout_after_failures", "unblocks_per_period",
-            "period_days", "allow_unknown_cards"});
+            "period_days", "allow_unknown_cards", "rotate_disclosed_puk", "in_person_over_limit"});
 }
 
 Policy parse_into(std::string_view text, const std::string& source, std::vector<Diagnostic>& diags) {
@@ -361,16 +369,17 @@ std::vector<Diagnostic> check_fixed_keys(const Policy& policy,
 }
 
 const std::vector<std::string>& role_commands() {
-  static const std::vector<std::string> all{"init", "issue", "retire", "revoke", "respond", "puc", "holder",
-                                            "operator", "policy", "audit", "list", "show", "so-unblock"};
+  static const std::vector<std::string> all{"init",     "issue",  "retire", "revoke", "respond", "puc",
+                                            "puc-rotate", "in-person", "holder", "operator", "policy", "audit",
+                                            "list",     "show",   "so-unblock"};
   return all;
 }
 
 Roles default_roles() {
   Roles r;
   r.commands["system_owner"] = {"*"};
-  r.commands["issuer"] = {"issue", "retire", "list", "show"};
-  r.commands["helpdesk"] = {"respond", "puc", "holder", "revoke", "list", "show"};
+  r.commands["issuer"] = {"issue", "retire", "puc-rotate", "list", "show"};
+  r.commands["helpdesk"] = {"respond", "puc", "puc-rotate", "in-person", "holder", "revoke", "list", "show"};
   r.commands["auditor"] = {"audit", "list", "show"};
   return r;
 }

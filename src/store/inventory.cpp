@@ -47,6 +47,9 @@ const char* const kMigrations[] = {
     // 4: the operators and their roles (cardctl-operator(1)), each row MAC'd like the cards.
     R"(CREATE TABLE operators (name TEXT PRIMARY KEY, role TEXT NOT NULL, added_at TEXT NOT NULL,
                            added_by TEXT NOT NULL, mac BLOB NOT NULL);)",
+    // 5: the replacement PUK of a rotation in progress (cardctl-puc(1), ROTATION), escrowed before the card has it.
+    R"(CREATE TABLE escrowed_next_puks (card_id TEXT PRIMARY KEY REFERENCES cards(card_id), iv BLOB NOT NULL,
+                           ciphertext BLOB NOT NULL, created_at TEXT NOT NULL, mac BLOB NOT NULL);)",
 };
 
 std::string dec(std::int64_t v) { return std::to_string(v); }
@@ -86,6 +89,7 @@ struct EscrowTable {
 };
 constexpr EscrowTable kPuks{"escrowed_puks", "PUK"};
 constexpr EscrowTable kFirstPins{"escrowed_first_pins", "first PIN"};
+constexpr EscrowTable kNextPuks{"escrowed_next_puks", "next PUK"};
 
 bool answer_scrypt_acceptable(const crypto::ScryptParams& p) {
   bool power_of_two = p.n != 0 && (p.n & (p.n - 1)) == 0;
@@ -413,7 +417,8 @@ void Inventory::reissue_card(const CardRecord& c) {
     throw Error(ErrorKind::conflict, "card " + c.card_id + " is " + to_string(old->state) + " and cannot be issued again",
                 "retire it first: cardctl retire " + c.card_id);
   with_transaction([&] {
-    for (const char* table : {"escrowed_puks", "escrowed_first_pins", "issuance_progress", "certificates"}) {
+    for (const char* table : {"escrowed_puks", "escrowed_next_puks", "escrowed_first_pins", "issuance_progress",
+                              "certificates"}) {
       Statement d(db_, (std::string("DELETE FROM ") + table + " WHERE card_id = ?").c_str());
       d.bind(1, c.card_id).run("issuing card " + c.card_id + " again");
     }
@@ -513,6 +518,31 @@ void Inventory::store_puk(const std::string& card_id, const Puk& puk, ByteView e
 Puk Inventory::load_puk(const std::string& card_id, ByteView escrow_key) {
   return Puk(load_escrowed(kPuks, card_id, escrow_key));
 }
+void Inventory::store_next_puk(const std::string& card_id, const Puk& puk, ByteView escrow_key) {
+  store_escrowed(kNextPuks, card_id, puk.bytes(), escrow_key);
+}
+std::optional<Puk> Inventory::load_next_puk(const std::string& card_id, ByteView escrow_key) {
+  try {
+    return Puk(load_escrowed(kNextPuks, card_id, escrow_key));
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::not_found) return std::nullopt;
+    throw;
+  }
+}
+void Inventory::commit_next_puk(const std::string& card_id, ByteView escrow_key) {
+  with_transaction([&] {
+    auto next = load_next_puk(card_id, escrow_key);
+    if (!next) throw Error(ErrorKind::not_found, "no replacement PUK being escrowed for card " + card_id);
+    store_puk(card_id, *next, escrow_key);
+    Statement s(db_, "DELETE FROM escrowed_next_puks WHERE card_id = ?");
+    s.bind(1, card_id).run("completing the PUK rotation of " + card_id);
+  });
+}
+void Inventory::forget_next_puk(const std::string& card_id) {
+  Statement s(db_, "DELETE FROM escrowed_next_puks WHERE card_id = ?");
+  s.bind(1, card_id).run("abandoning the PUK rotation of " + card_id);
+}
+
 void Inventory::store_first_pin(const std::string& card_id, const Pin& pin, ByteView escrow_key) {
   store_escrowed(kFirstPins, card_id, pin.bytes(), escrow_key);
 }
@@ -659,7 +689,7 @@ std::vector<std::string> Inventory::check_rows() {
       collect([&] { answer_params(holder, question); });
     }
   }
-  for (const EscrowTable* t : {&kPuks, &kFirstPins}) {
+  for (const EscrowTable* t : {&kPuks, &kFirstPins, &kNextPuks}) {
     Statement s(db_, (std::string("SELECT card_id, iv, ciphertext, mac FROM ") + t->table).c_str());
     while (s.step("checking the inventory"))
       collect([&] {

@@ -176,6 +176,21 @@ assert_stderr_contains "not identified"
 assert_stdout_empty
 run "$CARDCTL" respond --card 20005 --challenge "$challenge" --answers-file "$ANSWERS" --json   # 3rd this period
 assert_exit 0
+assert_json '[.name, .key_version, .repeated, .unblocks_left_in_period] | map(tostring) | join(" ")' \
+  "Holder holder-staff 1 false 0"
+first_response=$(jq -r .response <<<"$OUT")
+# the caller misheard: the same challenge is answered again, the same response, not counted again
+run "$CARDCTL" respond --card 20005 --challenge "$challenge" --answers-file "$ANSWERS" --json
+assert_exit 0
+assert_json '[.repeated, .unblocks_left_in_period, .response == "'"$first_response"'"] | map(tostring) | join(" ")' \
+  "true 0 true"
+run "$CARDCTL" respond --card 20005 --challenge "$challenge" --answers-file "$ANSWERS"
+assert_exit 0
+assert_stdout_contains "Holder:                 holder-staff (Holder holder-staff)"
+assert_stdout_contains "Key version:            1"
+assert_stderr_contains "answered before in the period: not counted again"
+run "$CARDCTL" challenge --reader "sim:$card" --detach --json   # a new challenge is a 4th unblock
+challenge=$(code_of "$OUT")
 run "$CARDCTL" respond --card 20005 --challenge "$challenge" --answers-file "$ANSWERS"
 assert_exit 6
 assert_stderr_contains "the policy allows 3"

@@ -48,10 +48,25 @@ puk=$(jq -r .puk "$T_CAPTURE/out")
 [[ ${#puk} == 8 ]]
 _check $? "the disclosed PUK is not 8 characters: '$puk'"
 PUKFILE=$(secret_file puk "$puk")
-run "$CARDCTL" unblock --reader "sim:$card" --puc --puk-file "$PUKFILE" --pin-file "$NEWPIN"
+run "$CARDCTL" show 92001 --json --operator owner
+assert_json .puk_rotation_due true
+# on the holder's own workstation (no installation named) nothing is recorded and the PUK stays
+CARDCTL_HOME= run "$CARDCTL" unblock --reader "sim:$card" --puc --puk-file "$PUKFILE" --pin-file "$NEWPIN" --json
 assert_exit 0
+assert_json '[.ok, .card_id, .recorded, .puk_rotated] | map(tostring) | join(" ")' "true 92001 false false"
+block "$card"
+# at the helpdesk (CARDCTL_HOME names the installation): recorded, and the disclosed PUK replaced at once
+run "$CARDCTL" unblock --reader "sim:$card" --puc --puk-file "$PUKFILE" --pin-file "$NEWPIN" --json
+assert_exit 0
+assert_json '[.ok, .card_id, .recorded, .puk_rotated] | map(tostring) | join(" ")' "true 92001 true true"
 run "$CARDCTL" show 92001 --json --operator owner
 assert_json .unblocks.used 1
+assert_json .puk_rotation_due false
+run "$CARDCTL" audit show --card 92001 --action puc --json --operator owner
+assert_json '[.[] | .outcome] | map(select(. == "used" or . == "rotated")) | join(" ")' "used rotated"
+block "$card"
+run "$CARDCTL" unblock --reader "sim:$card" --puc --puk-file "$PUKFILE" --pin-file "$NEWPIN" --force
+assert_exit 4   # the old PUK no longer works
 
 # the same limit as respond: two more, then refused
 for _ in 1 2; do

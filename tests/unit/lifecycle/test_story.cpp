@@ -178,9 +178,24 @@ TEST_CASE("the per-period limit, unknown cards and mistyped challenges") {
   }
   CHECK(responses(*w.site, "5550003") == 0);
 
-  for (int i = 0; i < 3; ++i) respond(*w.site, rr);
+  // Each new challenge counts; the same challenge answered again (the caller misheard) counts once.
+  RespondResult first = respond(*w.site, rr);
+  CHECK_FALSE(first.repeated);
+  CHECK(first.unblocks_left_in_period == 2);
+  RespondResult again = respond(*w.site, rr);
+  CHECK(again.repeated);
+  CHECK(again.response.code == first.response.code);
+  CHECK(again.unblocks_left_in_period == 2);
+  CHECK(responses(*w.site, "5550003") == 1);
+  for (int i = 0; i < 2; ++i) {
+    auto next = begin_offline_unblock(holder);
+    respond(*w.site, make_request("5550003", next.code().display(), "op", answers(true)));
+  }
+  CHECK(responses(*w.site, "5550003") == 3);
+  CHECK(respond(*w.site, rr).repeated);  // an earlier challenge of the period: still answered, not counted
   try {
-    respond(*w.site, rr);
+    auto fresh = begin_offline_unblock(holder);
+    respond(*w.site, make_request("5550003", fresh.code().display(), "op", answers(true)));
     FAIL("expected the limit");
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::policy);
