@@ -92,8 +92,8 @@ struct HelpdeskRules {
 
 /// Who may run what (cardctl-operator(1)): each role lists the commands its operators may run. The commands that
 /// check a role are the ones that open the installation; `*` means all of them. Without a [roles] table the
-/// defaults are: system_owner *, issuer issue retire list show, helpdesk respond puc holder revoke list show,
-/// auditor audit list show.
+/// defaults are: system_owner *, issuer issue retire puc-export list show, helpdesk respond puc holder revoke list
+/// show, auditor audit list show.
 struct Roles {
   std::map<std::string, std::vector<std::string>> commands;  // role -> commands
   bool allows(const std::string& role, std::string_view command) const;

@@ -6,6 +6,7 @@
 #include "cardctl/respond.hpp"
 #include "json.hpp"
 #include "output.hpp"
+#include "puc_export.hpp"
 #include "respond.hpp"
 
 namespace cardctl::cli {
@@ -64,6 +65,7 @@ void setup_puc(CLI::App& app, Context& ctx) {
       "same limit and is audited as 'puc'. The holder then runs: cardctl unblock --puc\n\n"
       "Examples:\n  cardctl puc show 12345678\n  cardctl puc show 12345678 --json");
   show->callback([options, &ctx] { run_puc_show(*options, ctx); });
+  setup_puc_export(*puc, ctx);
 }
 
 }  // namespace cardctl::cli

@@ -225,7 +225,7 @@ void read_roles(Section& top, const toml::table& roles, Roles& r) {
     for (const auto& c : cmds)
       if (c != "*" && std::find(role_commands().begin(), role_commands().end(), c) == role_commands().end())
         s.problem(&v, s.key(role), "unknown command '" + c + "' (known: * or init, issue, retire, revoke, respond, puc, "
-                                   "holder, operator, policy, audit, list, show, so-unblock)");
+                                   "puc-export, holder, operator, policy, audit, list, show, so-unblock)");
     r.commands[role] = cmds;
   }
   if (!r.has("system_owner"))
@@ -361,15 +361,15 @@ std::vector<Diagnostic> check_fixed_keys(const Policy& policy,
 }
 
 const std::vector<std::string>& role_commands() {
-  static const std::vector<std::string> all{"init", "issue", "retire", "revoke", "respond", "puc", "holder",
-                                            "operator", "policy", "audit", "list", "show", "so-unblock"};
+  static const std::vector<std::string> all{"init", "issue", "retire", "revoke", "respond", "puc", "puc-export",
+                                            "holder", "operator", "policy", "audit", "list", "show", "so-unblock"};
   return all;
 }
 
 Roles default_roles() {
   Roles r;
   r.commands["system_owner"] = {"*"};
-  r.commands["issuer"] = {"issue", "retire", "list", "show"};
+  r.commands["issuer"] = {"issue", "retire", "puc-export", "list", "show"};
   r.commands["helpdesk"] = {"respond", "puc", "holder", "revoke", "list", "show"};
   r.commands["auditor"] = {"audit", "list", "show"};
   return r;
