@@ -9,6 +9,7 @@
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/ledger.hpp"
+#include "cardctl/piv_ids.hpp"
 #include "cardctl/x509.hpp"
 #include "json.hpp"
 
@@ -16,8 +17,6 @@ namespace cardctl::cli {
 
 namespace {
 
-constexpr std::uint8_t kKeyManagementSlot = 0x9D;  // SP 800-73-4 Part 1, 3.1: PIV Key Management Key
-constexpr std::uint8_t kAuthenticationSlot = 0x9A;  // PIV Authentication Key
 const char* const kListHint = "cardctl list shows the cards in the inventory";
 
 // One card whose PUK is exported.
@@ -120,10 +119,11 @@ Bytes read_recipient_file(const std::string& path) {
   });
 }
 
-// The card's own certificate from the inventory: key management (9D) first, else PIV authentication (9A).
+// The card's own certificate from the inventory: the key management key's (9D, in SP 800-73-4 the key for
+// key establishment) first, else the PIV authentication key's (9A).
 Bytes card_certificate(lifecycle::Site& site, const std::string& card_id) {
   auto certs = site.inventory.certificates(card_id);
-  for (std::uint8_t slot : {kKeyManagementSlot, kAuthenticationSlot})
+  for (std::uint8_t slot : {piv::keyref::key_management, piv::keyref::authentication})
     for (const auto& c : certs)
       if (c.slot == slot) return c.der;
   throw Error(ErrorKind::not_found, "card " + card_id + " has no certificate in the inventory (slot 9d or 9a)",

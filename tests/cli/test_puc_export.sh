@@ -198,6 +198,43 @@ _check $? "a PUK is in the audit trail"
 _check $? "the exports' details (format, recipient) are not in the audit trail"
 run "$CARDCTL" show 93001 --json
 assert_json .unblocks.used 0
+
+# --- the card's own key management certificate (9d) from the inventory, in a second installation ---
+export CARDCTL_HOME=$T_ROOT/site2
+cp "$POLICY" "$T_ROOT/enc.toml"
+cat >>"$T_ROOT/enc.toml" <<'EOT'
+
+[templates.enc]
+slots = [{ slot = "9a", algorithm = "eccp256" }, { slot = "9d", algorithm = "eccp384" }]
+EOT
+run "$CARDCTL" init --policy "$T_ROOT/enc.toml" --scrypt-n 1024
+assert_exit 0
+enc=$(new_card enc.sim --serial 93003)
+run_with_stdin "$ANSWERS" "$CARDCTL" issue --reader "sim:$enc" --template enc --holder 3001 --name 'Carol Example' \
+  "${ask[@]}" "${CA[@]}"
+assert_exit 0
+run "$CARDCTL" show 93003 --json
+serial=$(jq -r '.slots[] | select(.slot == "9d") | .serial' "$T_CAPTURE/out" | sed 's/^0*//')
+[[ -n $serial ]]
+_check $? "cardctl show gives no 9d certificate: $(jq -c .slots "$T_CAPTURE/out" 2>&1)"
+run "$CARDCTL" puc export 93003 --format cms --out "$OUTDIR/enc"
+assert_exit 0
+# the message is for the 9d certificate (issuer and serial), through ECDH key agreement
+openssl cms -cmsout -print -inform DER -in "$OUTDIR/enc/93003.p7m" >"$T_ROOT/enc.print" 2>&1
+# (openssl prints the recipient's serial in decimal; asn1parse gives it back in hex)
+dec=$(sed -n 's/^ *serialNumber: \([0-9][0-9]*\)$/\1/p' "$T_ROOT/enc.print" | head -1)
+got=$(openssl asn1parse -genstr "INTEGER:${dec:-x}" 2>/dev/null | sed 's/.*INTEGER *://; s/^0*//')
+grep -q 'd.kari:' "$T_ROOT/enc.print" && grep -q 'issuer: CN=cardctl test CA' "$T_ROOT/enc.print" &&
+  [[ ${got,,} == "${serial,,}" ]]
+_check $? "the CMS message is not for the card's 9d certificate (serial $serial, got '$got')"
+grep '"exported"' "$CARDCTL_HOME/audit.log" | grep -q '"recipient":"CN=Carol Example"'
+_check $? "the recipient of the 9d export is not audited"
+# --recipient in DER works too
+openssl x509 -in "$H/alice.pem" -outform DER -out "$T_ROOT/alice.der"
+run "$CARDCTL" puc export 93003 --format cms --recipient "$T_ROOT/alice.der" --out "$OUTDIR/enc" --force
+assert_exit 0
+[[ -n $(decrypt "$OUTDIR/enc/93003.p7m" "$H/alice.key" "$H/alice.pem") ]]
+_check $? "a DER --recipient did not receive the PUK"
 assert_no_new_files "$WORK"
 
 finish
