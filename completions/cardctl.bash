@@ -12,7 +12,7 @@ _cardctl() {
   cmd=
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      --reader | --readers | --serial | --home | --operator | --template | --holder | --name | --email | --answer | --card | --challenge | --algorithm | --key-version | --response | --policy | --import-master | --state | --reason | --ca-cert | --ca-key | --csr-out | --import-certificates | --batch | --report | --*-file) ((i++)) ;;
+      --reader | --readers | --serial | --home | --operator | --template | --holder | --name | --email | --answer | --card | --challenge | --algorithm | --key-version | --response | --policy | --import-master | --state | --reason | --ca-cert | --ca-key | --csr-out | --import-certificates | --batch | --report | --format | --out | --recipient | --*-file) ((i++)) ;;
       -*) ;;
       *)
         cmd=${COMP_WORDS[i]}
@@ -51,12 +51,16 @@ _cardctl() {
       COMPREPLY=($(compgen -W "pending active revoked retired" -- "$cur"))
       return
       ;;
-    --home | --csr-out | --import-certificates)
+    --format)
+      COMPREPLY=($(compgen -W "cms mailer json" -- "$cur"))
+      return
+      ;;
+    --home | --csr-out | --import-certificates | --out)
       compopt -o dirnames 2>/dev/null
       COMPREPLY=($(compgen -d -- "$cur"))
       return
       ;;
-    --policy | --import-master | --ca-cert | --ca-key | --batch | --report | --*-file)
+    --policy | --import-master | --ca-cert | --ca-key | --batch | --report | --recipient | --*-file)
       compopt -o filenames 2>/dev/null
       COMPREPLY=($(compgen -f -- "$cur"))
       return
@@ -102,7 +106,18 @@ _cardctl() {
     list) opts="--state --holder --template --home --operator --passphrase-file --json" ;;
     show) opts="--home --operator --passphrase-file --json" ;;
     revoke) opts="--reason --home --operator --passphrase-file --json" ;;
-    puc) opts="show rotate --answers-file --reader --serial --force --dry-run --home --operator --passphrase-file --json" ;;
+    puc)
+      local action=
+      for ((i++; i < COMP_CWORD; i++)); do
+        [[ ${COMP_WORDS[i]} == show || ${COMP_WORDS[i]} == export || ${COMP_WORDS[i]} == rotate ]] && action=${COMP_WORDS[i]} && break
+      done
+      case $action in
+        show) opts="--answers-file --home --operator --passphrase-file --json" ;;
+        export) opts="--holder --format --out --recipient --pem --force --home --operator --passphrase-file --json" ;;
+        rotate) opts="--reader --serial --force --dry-run --home --operator --passphrase-file --json" ;;
+        *) opts="show export rotate" ;;
+      esac
+      ;;
     holder) opts="show answers clear-lockout --answer --reason --home --operator --passphrase-file --json" ;;
     operator)
       if [[ $prev == --role ]]; then

@@ -47,10 +47,17 @@ complete -c cardctl -n "__fish_seen_subcommand_from policy; and not __fish_seen_
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subcommand_from check apply" -F
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subcommand_from apply" -l dry-run -d 'Check the file and show the changes; change nothing'
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subcommand_from apply" -l yes -d 'Apply without asking'
-complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a puc -d "Disclose a card's escrowed PUK to its holder"
-complete -c cardctl -n "__fish_seen_subcommand_from puc" -a show -d 'Disclose the PUK after identification'
-complete -c cardctl -n "__fish_seen_subcommand_from puc" -a rotate -d 'Replace the PUK (card in the reader)'
-complete -c cardctl -n "__fish_seen_subcommand_from puc" -l answers-file -r -F -d 'Caller answers file'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a puc -d "Disclose, export or replace a card's escrowed PUK"
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and not __fish_seen_subcommand_from show export rotate" -a show -d 'Show a PUK to the identified holder'
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and not __fish_seen_subcommand_from show export rotate" -a export -d 'Deliver PUKs: CMS, PIN mailer or JSON'
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and not __fish_seen_subcommand_from show export rotate" -a rotate -d 'Replace the PUK (card in the reader)'
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and __fish_seen_subcommand_from show" -l answers-file -r -F -d 'Caller answers file'
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and __fish_seen_subcommand_from export" -l holder -x -d 'Every active or pending card of a holder'
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and __fish_seen_subcommand_from export" -l format -x -a 'cms mailer json' -d 'Output format'
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and __fish_seen_subcommand_from export" -l out -x -a '(__fish_complete_directories)' -d 'Output directory, or - for stdout'
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and __fish_seen_subcommand_from export" -l recipient -r -F -d 'Certificate to encrypt to (cms)'
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and __fish_seen_subcommand_from export" -l pem -d 'Write PEM (cms)'
+complete -c cardctl -n "__fish_seen_subcommand_from puc; and __fish_seen_subcommand_from export" -l force -d 'Replace existing files'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a holder -d "A holder's record: answers, lockout"
 complete -c cardctl -n "__fish_seen_subcommand_from holder" -a 'show answers clear-lockout'
 complete -c cardctl -n "__fish_seen_subcommand_from holder" -l answer -x -d 'Question id'

@@ -22,6 +22,7 @@ inline constexpr const char* started = "started";
 inline constexpr const char* cleared = "cleared";  // identify cleared: a lockout lifted by the helpdesk
 inline constexpr const char* reserved = "reserved";
 inline constexpr const char* undelivered = "undelivered";
+inline constexpr const char* exported = "exported";  // puc exported: a PUK delivered at issuance, not counted
 inline constexpr const char* rejected_by_card = "rejected-by-card";  // reported by the holder (re-keyed card?)
 inline constexpr const char* session = "session";
 inline constexpr const char* challenge = "challenge";  // detail: a digest of the challenge answered (not secret)

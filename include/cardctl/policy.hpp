@@ -95,15 +95,15 @@ struct HelpdeskRules {
 
 /// Who may run what (cardctl-operator(1)): each role lists the commands its operators may run. The commands that
 /// check a role are the ones that open the installation; `*` means all of them. Without a [roles] table the
-/// defaults are: system_owner *, issuer issue retire puc-rotate list show, helpdesk respond puc puc-rotate
-/// in-person holder revoke list show, auditor audit list show.
+/// defaults are: system_owner *, issuer issue retire puc-export puc-rotate list show, helpdesk respond puc
+/// puc-rotate in-person holder revoke list show, auditor audit list show.
 struct Roles {
   std::map<std::string, std::vector<std::string>> commands;  // role -> commands
   bool allows(const std::string& role, std::string_view command) const;
   bool has(const std::string& role) const { return commands.count(role) != 0; }
 };
-/// The commands a role may name: init (key rotation and import) issue retire revoke respond puc puc-rotate
-/// in-person holder operator policy audit list show so-unblock.
+/// The commands a role may name: init (key rotation and import) issue retire revoke respond puc puc-export
+/// puc-rotate in-person holder operator policy audit list show so-unblock.
 const std::vector<std::string>& role_commands();
 Roles default_roles();
 

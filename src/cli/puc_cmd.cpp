@@ -8,6 +8,7 @@
 #include "cardctl/respond.hpp"
 #include "json.hpp"
 #include "output.hpp"
+#include "puc_export.hpp"
 #include "respond.hpp"
 
 namespace cardctl::cli {
@@ -138,6 +139,7 @@ void setup_puc(CLI::App& app, Context& ctx) {
       "the card is changed, so an interrupted rotation is finished by running it again.\n\n"
       "Examples:\n  cardctl puc rotate --reader Yubico\n  cardctl puc rotate 12345678 --dry-run --json");
   rotate->callback([options, &ctx] { run_puc_rotate(*options, ctx); });
+  setup_puc_export(*puc, ctx);
 }
 
 }  // namespace cardctl::cli

@@ -150,7 +150,15 @@ void run_unblock(UnblockOptions& options, Context& ctx) {
                 "leave it out with --puc and --in-person");
   std::optional<lifecycle::Site> site;  // opened before the card is touched: its prompt comes first
   if (options.in_person) site.emplace(open_site(options.site, ctx, "in-person"));
-  else if (options.puc && installation_named(options)) site.emplace(open_site(options.site, ctx, "puc"));
+  else if (options.puc && installation_named(options)) {
+    try {
+      site.emplace(open_site(options.site, ctx, "puc"));
+    } catch (const Error& e) {
+      // Named by --home: the operator asked for it. Found through $CARDCTL_HOME: the unblock goes on unrecorded.
+      if (!options.site.home.empty() || e.kind() != ErrorKind::policy) throw;
+      ctx.warn(std::string(e.what()) + ": the PUK use will not be recorded");
+    }
+  }
 
   std::unique_ptr<transport::Connection> connection;
   try {

@@ -369,16 +369,16 @@ std::vector<Diagnostic> check_fixed_keys(const Policy& policy,
 }
 
 const std::vector<std::string>& role_commands() {
-  static const std::vector<std::string> all{"init",     "issue",  "retire", "revoke", "respond", "puc",
-                                            "puc-rotate", "in-person", "holder", "operator", "policy", "audit",
-                                            "list",     "show",   "so-unblock"};
+  static const std::vector<std::string> all{"init",   "issue",  "retire", "revoke",   "respond", "puc",
+                                            "puc-export", "puc-rotate", "in-person", "holder", "operator",
+                                            "policy", "audit",  "list",   "show",     "so-unblock"};
   return all;
 }
 
 Roles default_roles() {
   Roles r;
   r.commands["system_owner"] = {"*"};
-  r.commands["issuer"] = {"issue", "retire", "puc-rotate", "list", "show"};
+  r.commands["issuer"] = {"issue", "retire", "puc-export", "puc-rotate", "list", "show"};
   r.commands["helpdesk"] = {"respond", "puc", "puc-rotate", "in-person", "holder", "revoke", "list", "show"};
   r.commands["auditor"] = {"audit", "list", "show"};
   return r;

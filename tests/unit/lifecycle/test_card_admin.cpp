@@ -224,3 +224,16 @@ TEST_CASE("Ledger::card_states: issue, revoke and retire entries that succeeded 
   CHECK(states.at("3") == store::CardState::retired);
   CHECK(states.count("4") == 0);
 }
+
+TEST_CASE("Ledger::responses: a PUK exported for delivery is not counted against the offline-unblock limit") {
+  auto entry = [](std::string action, std::string outcome, std::string session = "") {
+    store::AuditEntry e{"2026-11-01T00:00:00Z", "op", std::move(action), "1", "h", std::move(outcome), "", {}};
+    if (!session.empty()) e.details.push_back({audit_words::session, session});
+    return e;
+  };
+  Ledger ledger({entry("issue", "ok"), entry(audit_words::puc, audit_words::exported),
+                 entry(audit_words::puc, audit_words::exported), entry(audit_words::puc, audit_words::reserved, "s1"),
+                 entry(audit_words::puc, "disclosed", "s1")});
+  CHECK(ledger.responses("1", "") == 1);
+  CHECK(Ledger({entry(audit_words::puc, audit_words::exported)}).responses("1", "") == 0);
+}
