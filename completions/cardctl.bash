@@ -5,7 +5,7 @@ _cardctl() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-  local commands="readers status init policy issue retire challenge respond unblock pin puk list show revoke puc holder operator audit"
+  local commands="readers status init policy issue retire challenge respond unblock so-unblock pin puk list show revoke puc holder operator audit"
   local global="--reader --serial --json -q --quiet -v --verbose --no-prompt -h --help --version"
 
   # The subcommand is the first word that is neither an option nor an option's value.
@@ -79,7 +79,8 @@ _cardctl() {
       ;;
     readers) opts="--reader --json" ;;
     status) opts="--reader --serial --json" ;;
-    init) opts="--policy --home --operator --passphrase-file --force --rotate --import-master --key-version --json" ;;
+    init) opts="--policy --home --operator --passphrase-file --force --rotate --import-master --key-version --so-token --reader --serial --so-key-file --pin-file --dry-run --json" ;;
+    so-unblock) opts="--reader --serial --so-key-file --pin-file --home --operator --passphrase-file --json" ;;
     policy)
       local action=
       for ((i++; i < COMP_CWORD; i++)); do

@@ -1,6 +1,6 @@
 # fish completion for cardctl(1). Installed in share/fish/vendor_completions.d.
 
-set -l commands readers status init policy issue retire challenge respond unblock pin puk list show revoke puc holder operator audit
+set -l commands readers status init policy issue retire challenge respond unblock so-unblock pin puk list show revoke puc holder operator audit
 
 complete -c cardctl -f
 
@@ -36,6 +36,7 @@ complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a retire -d 
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a challenge -d 'Show the offline-unblock challenge'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a respond -d 'Helpdesk: turn a challenge into a response'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a unblock -d 'Unblock the PIN with a response, the PUK, or in person'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a so-unblock -d 'Give the SO token a new PIN with its SO unblock key'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a pin -d 'Holder: verify or change the PIN'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a puk -d 'Holder: change the PUK'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a list -d 'List the cards in the inventory'
@@ -71,12 +72,15 @@ complete -c cardctl -n "__fish_seen_subcommand_from pin; and not __fish_seen_sub
 complete -c cardctl -n "__fish_seen_subcommand_from puk; and not __fish_seen_subcommand_from change" -a change -d 'Change the PUK'
 
 # Installation options
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply" -l operator -x -d 'Operator name for the audit trail'
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply" -l passphrase-file -r -F -d 'Keystore passphrase file'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply so-unblock" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply so-unblock" -l operator -x -d 'Operator name for the audit trail'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply so-unblock" -l passphrase-file -r -F -d 'Keystore passphrase file'
 complete -c cardctl -n "__fish_seen_subcommand_from init challenge unblock" -l policy -r -F -d 'Policy file'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l force -d 'Replace an existing installation'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l rotate -d 'Add a master key version'
+complete -c cardctl -n "__fish_seen_subcommand_from init" -l so-token -d 'Issue the System Owner token on the card'
+complete -c cardctl -n "__fish_seen_subcommand_from init" -l dry-run -d 'With --so-token: print the steps, change nothing'
+complete -c cardctl -n "__fish_seen_subcommand_from init so-unblock" -l so-key-file -r -F -d 'SO unblock key file'
 complete -c cardctl -n "__fish_seen_subcommand_from init" -l import-master -r -F -d 'Master key file'
 complete -c cardctl -n "__fish_seen_subcommand_from init respond" -l key-version -x -d 'Master key version'
 complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock list" -l template -x -d 'Card template'
@@ -99,7 +103,7 @@ complete -c cardctl -n "__fish_seen_subcommand_from issue" -l readers -x -a '(__
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l skip-bad-rows -d 'With --batch: issue the well-formed rows'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l report -r -F -d 'With --batch: JSON report file (mode 0600)'
 complete -c cardctl -n "__fish_seen_subcommand_from retire" -l absent -d 'Not at hand: only mark it retired'
-complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock pin" -l pin-file -r -F -d 'PIN file'
+complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock pin init so-unblock" -l pin-file -r -F -d 'PIN file'
 complete -c cardctl -n "__fish_seen_subcommand_from pin" -l new-pin-file -r -F -d 'New PIN file'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge" -l detach -d 'Leave the card for unblock --response'
 complete -c cardctl -n "__fish_seen_subcommand_from challenge unblock" -l response-file -r -F -d 'Response code file'

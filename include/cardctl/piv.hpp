@@ -129,6 +129,8 @@ class PivSession {
   /// YubiKey ATTEST (F9); certificate DER.
   Bytes attest(std::uint8_t slot);
 
+  /// Spends every PUK try with wrong values (CHANGE REFERENCE DATA), until the card reports the PUK blocked.
+  void block_puk();
   /// YubiKey RESET (FB): only when PIN and PUK are both blocked.
   void reset_application();
   /// Blocks the PIN and the PUK with wrong values, then RESET: factory PIN, PUK and admin key, no keys, no

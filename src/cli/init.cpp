@@ -6,6 +6,7 @@
 #include "cardctl/files.hpp"
 #include "json.hpp"
 #include "output.hpp"
+#include "so_token_cmd.hpp"
 
 namespace cardctl::cli {
 
@@ -25,6 +26,14 @@ void setup_init(CLI::App& app, Context& ctx) {
       ->type_name("FILE");
   sub->add_option("--key-version", options->key_version, "Version number for the imported master key")
       ->type_name("N");
+  sub->add_flag("--so-token", options->so_token,
+                "Issue the System Owner token on the card in the reader (a card in its factory state): its admin key "
+                "becomes a random SO unblock key, shown once; creates the installation first when there is none");
+  add_card_options(*sub, ctx);
+  add_secret_file_option(*sub, options->so_key,
+                         "With --so-token: read the SO unblock key typed back from FILE (mode 0600), after it is shown");
+  add_secret_file_option(*sub, options->so_pin, "With --so-token: read the new SO PIN from FILE (mode 0600)");
+  sub->add_flag("--dry-run", options->dry_run, "With --so-token: read the card and print the steps; change nothing");
   sub->add_option("--scrypt-n", options->scrypt_n, "scrypt cost for the keystore (tests)")->group("");
   sub->footer(
       "The passphrase is asked twice on the terminal, or read from --passphrase-file, CARDCTL_PASSPHRASE or\n"
@@ -32,11 +41,42 @@ void setup_init(CLI::App& app, Context& ctx) {
       "Examples:\n"
       "  cardctl init --policy examples/policy.toml\n"
       "  cardctl init --home /srv/cardctl --policy policy.toml --import-master old-master.hex --key-version 3\n"
-      "  cardctl init --rotate");
+      "  cardctl init --rotate\n"
+      "  cardctl init --so-token --reader sim:so.sim     # the SO token; the key is shown once, then typed back");
   sub->callback([options, &ctx] { run_init(*options, ctx); });
 }
 
+void check_new_installation(const InitOptions& options) {
+  if (options.policy_file.empty())
+    throw Error(ErrorKind::usage, "cardctl init needs a policy file", "start from examples/policy.toml: --policy FILE");
+  policy::load_policy(options.policy_file);
+  auto paths = options.site.paths();
+  if (!options.force && files::exists(paths.keystore()))
+    throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
+                "use it as it is, add a key version with --rotate, or replace it with --force (destroys its keys)");
+}
+
+lifecycle::Site create_installation(InitOptions& options, Context& ctx, const Passphrase& passphrase,
+                                    std::optional<MasterKey> imported) {
+  check_new_installation(options);
+  lifecycle::InitOptions io;
+  io.policy_file = options.policy_file;
+  io.force = options.force;
+  io.import_master = std::move(imported);
+  io.import_version = options.key_version;
+  if (options.scrypt_n) io.scrypt.n = *options.scrypt_n;
+  io.operator_name = options.site.op();
+  auto site = lifecycle::Site::init(options.site.paths(), passphrase, io);
+  if (!site.previous_installation.empty())
+    ctx.note("the installation it replaced is kept in " + site.previous_installation +
+             " (its keys unblock the cards issued under it; delete it when you no longer need them)");
+  return site;
+}
+
 void run_init(InitOptions& options, Context& ctx) {
+  if (options.so_token) return run_init_so_token(options, ctx);
+  if (options.dry_run)
+    throw Error(ErrorKind::usage, "--dry-run goes with --so-token", "cardctl init --so-token --dry-run");
   auto paths = options.site.paths();
   // A MasterKey from the file to the keystore: every buffer it passes through wipes itself, on every way out.
   std::optional<MasterKey> imported;
@@ -57,26 +97,11 @@ void run_init(InitOptions& options, Context& ctx) {
     site.audit({"", options.site.op(), imported ? "import-master" : "rotate", "", "", "ok", "",
                 {{"key_version", std::to_string(version)}}});
   } else {
-    if (options.policy_file.empty())
-      throw Error(ErrorKind::usage, "cardctl init needs a policy file", "start from examples/policy.toml: --policy FILE");
-    policy::load_policy(options.policy_file);  // a bad policy is refused before the passphrase is asked
-    if (!options.force && files::exists(paths.keystore()))
-      throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
-                  "use it as it is, add a key version with --rotate, or replace it with --force (destroys its keys)");
+    check_new_installation(options);  // a bad policy is refused before the passphrase is asked
     Passphrase pass = ctx.secret<Passphrase>(options.site.passphrase);
-    lifecycle::InitOptions io;
-    io.policy_file = options.policy_file;
-    io.force = options.force;
-    io.import_master = std::move(imported);
-    io.import_version = options.key_version;
-    if (options.scrypt_n) io.scrypt.n = *options.scrypt_n;
-    io.operator_name = options.site.op();
-    auto site = lifecycle::Site::init(paths, pass, io);
+    auto site = create_installation(options, ctx, pass, std::move(imported));
     version = site.keystore.current_version();
     action = "installation created";
-    if (!site.previous_installation.empty())
-      ctx.note("the installation it replaced is kept in " + site.previous_installation +
-               " (its keys unblock the cards issued under it; delete it when you no longer need them)");
   }
   if (ctx.json) {
     ctx.o() << Json::object().set("home", paths.dir).set("result", action).set("key_version", version).dump() << '\n';

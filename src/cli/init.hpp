@@ -1,10 +1,12 @@
 // `cardctl init`: create the installation (keystore with a fresh or imported master key, inventory, audit
-// trail, policy); `--rotate` adds a new master key version to an existing one.
+// trail, policy); `--rotate` adds a new master key version to an existing one; `--so-token` issues the System
+// Owner token (so_token_cmd.hpp), creating the installation first when there is none.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "cardctl/secret.hpp"
 #include "site_options.hpp"
 
 namespace cardctl::cli {
@@ -17,7 +19,19 @@ struct InitOptions {
   std::optional<std::string> import_master_file;
   std::optional<std::uint32_t> key_version;
   std::optional<std::uint64_t> scrypt_n;  // hidden: fast keystores for tests
+  // --so-token
+  bool so_token = false;
+  bool dry_run = false;
+  SecretRequest so_key{"SO unblock key (typed back)", "--so-key-file", std::nullopt, "", false};
+  SecretRequest so_pin{"new SO PIN", "--pin-file", std::nullopt, "", true};
 };
+
+/// Refuses (before any secret is asked) what init cannot create: no policy file, a bad one, an installation
+/// already there without --force.
+void check_new_installation(const InitOptions& options);
+/// Creates the installation as `cardctl init` does (check_new_installation first); returns it.
+lifecycle::Site create_installation(InitOptions& options, Context& ctx, const Passphrase& passphrase,
+                                    std::optional<MasterKey> imported = std::nullopt);
 
 void setup_init(CLI::App& app, Context& ctx);
 void run_init(InitOptions& options, Context& ctx);

@@ -25,6 +25,7 @@
 #include "retire.hpp"
 #include "revoke.hpp"
 #include "show.hpp"
+#include "so_token_cmd.hpp"
 #include "status.hpp"
 #include "unblock.hpp"
 
@@ -71,6 +72,7 @@ int run(int argc, char** argv, cli::Context& ctx) {
   cli::setup_challenge(app, ctx);
   cli::setup_respond(app, ctx);
   cli::setup_unblock(app, ctx);
+  cli::setup_so_unblock(app, ctx);
   cli::setup_pin(app, ctx);
   cli::setup_puk(app, ctx);
   cli::setup_list(app, ctx);

@@ -20,25 +20,31 @@ SecureBytes wrong_value() {
   return v;
 }
 
-void spend_all_tries(Channel& channel, std::uint8_t ins, const char* what) {
+void spend_all_tries(Channel& channel, std::uint8_t ins, std::uint8_t p2, const char* what, const char* during) {
   for (int i = 0; i < kMaxTries; ++i) {
     SecureBytes first = wrong_value();
     SecureBytes data = ins == apdu::ins::verify ? detail::secret_buffer({first})
                                                 : detail::secret_buffer({first, wrong_value()});
-    auto r = detail::transmit_secret(channel, {0x00, ins, 0x00, keyref::pin, std::move(data), std::nullopt});
+    auto r = detail::transmit_secret(channel, {0x00, ins, 0x00, p2, std::move(data), std::nullopt});
     if (r.sw == apdu::sw::auth_blocked || r.sw == apdu::sw::verify_fail) return;  // 63C0: no tries left
     if ((r.sw & 0xFFF0) == apdu::sw::verify_fail || r.ok()) continue;
-    throw apdu::error_for_sw(r.sw, std::string("blocking the ") + what + " before the reset");
+    throw apdu::error_for_sw(r.sw, std::string("blocking the ") + what + during);
   }
   throw Error(ErrorKind::protocol, std::string("blocking the ") + what + ": the card never reported it blocked");
 }
 }  // namespace
 
 void PivSession::factory_reset() {
-  spend_all_tries(channel_, apdu::ins::verify, "PIN");
+  spend_all_tries(channel_, apdu::ins::verify, keyref::pin, "PIN", " before the reset");
   // RESET RETRY COUNTER with a wrong PUK spends a PUK try (SP 800-73-4 Part 2 §3.2.3).
-  spend_all_tries(channel_, apdu::ins::reset_retry_counter, "PUK");
+  spend_all_tries(channel_, apdu::ins::reset_retry_counter, keyref::pin, "PUK", " before the reset");
   reset_application();
+}
+
+void PivSession::block_puk() {
+  // CHANGE REFERENCE DATA of the PUK with a wrong current PUK spends a PUK try (SP 800-73-4 Part 2 §3.2.2); a
+  // lucky hit only changes the PUK to another random value, and never touches the PIN.
+  spend_all_tries(channel_, apdu::ins::change_reference, keyref::puk, "PUK", "");
 }
 
 }  // namespace cardctl::piv
