@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <optional>
+#include <vector>
 
 #include "card.hpp"
 #include "cardctl/card_unlock.hpp"
@@ -142,9 +143,20 @@ void run_operator_remove(const OperatorOptions& options, Context& ctx) {
 void run_operator_list(const OperatorOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx, "operator");
   auto ops = site.inventory.list_operators();
+  const auto cards = store::CardUnlockFile::load(site.paths.keystore_cards());
+  auto cards_of = [&](const std::string& name) {
+    std::vector<std::string> ids;
+    for (const auto& e : cards.entries)
+      if (e.operator_name == name) ids.push_back(e.card_id);
+    return ids;
+  };
   if (ctx.json) {
     Json arr = Json::array();
-    for (const auto& o : ops) arr.push(operator_json(o));
+    for (const auto& o : ops) {
+      Json ids = Json::array();
+      for (const auto& id : cards_of(o.name)) ids.push(id);
+      arr.push(operator_json(o).set("cards", std::move(ids)));
+    }
     ctx.o() << Json::object().set("ok", true).set("operators", std::move(arr)).dump() << '\n';
     return;
   }
@@ -152,8 +164,12 @@ void run_operator_list(const OperatorOptions& options, Context& ctx) {
     ctx.note("no operators are registered: everyone may run every command; register them with cardctl operator add");
     return;
   }
-  ctx.o() << fmt::format("{:<20} {:<14} {:<22} {}\n", "NAME", "ROLE", "ADDED", "BY");
-  for (const auto& o : ops) ctx.o() << fmt::format("{:<20} {:<14} {:<22} {}\n", o.name, o.role, o.added_at, o.added_by);
+  ctx.o() << fmt::format("{:<20} {:<14} {:<22} {:<20} {}\n", "NAME", "ROLE", "ADDED", "BY", "CARDS");
+  for (const auto& o : ops) {
+    auto ids = cards_of(o.name);
+    ctx.o() << fmt::format("{:<20} {:<14} {:<22} {:<20} {}\n", o.name, o.role, o.added_at, o.added_by,
+                           ids.empty() ? std::string("-") : fmt::format("{}", fmt::join(ids, ",")));
+  }
 }
 
 }  // namespace cardctl::cli

@@ -99,7 +99,7 @@ Bytes card_unlock_key(piv::PivSession& session, const std::string& reader) {
   if (spki.empty()) throw Error(ErrorKind::unsupported, none + issue, hint);
   auto algorithm = crypto::public_key_info(spki).algorithm;
   if (algorithm != crypto::KeyAlgorithm::eccp256 && algorithm != crypto::KeyAlgorithm::eccp384)
-    throw Error(ErrorKind::unsupported, none + " (its key is " + crypto::name(algorithm) + ")" + issue, hint);
+    throw Error(ErrorKind::unsupported, none + issue + " (the key there is " + crypto::name(algorithm) + ")", hint);
   return spki;
 }
 

@@ -63,6 +63,9 @@ assert_stderr_contains "the card in $STAFF has no P-256 key in slot 9D; issue it
 assert_error_with_hint
 run "$CARDCTL" operator list --json
 assert_json '[.operators[].name] | join(",")' "desk,owner"   # clerk was not registered
+assert_json '[.operators[] | .name + ":" + (.cards | join(","))] | join(" ")' "desk:91001 owner:"
+run "$CARDCTL" operator list
+assert_stdout_matches '^desk +helpdesk .* 91001$' 
 run "$CARDCTL" operator add-card owner --card-reader "$DESK"
 assert_exit 1
 assert_stderr_contains "card 91001 already opens the keystore for operator desk"
