@@ -56,6 +56,14 @@ class KeyPair {
 Bytes spki_from_rsa(ByteView modulus, ByteView exponent);
 Bytes spki_from_ec_point(KeyAlgorithm a, ByteView uncompressed_point);
 
+/// The algorithm of a public key given as SubjectPublicKeyInfo DER, and for an EC key its uncompressed point
+/// (empty for RSA). Error(wrong_data) when the DER is not a public key of one of the PIV algorithms.
+struct PublicKeyInfo {
+  KeyAlgorithm algorithm;
+  Bytes ec_point;
+};
+PublicKeyInfo public_key_info(ByteView spki_der);
+
 /// Verifies a signature made by a card, for tests and `--verify` style checks: RSA PKCS#1 v1.5 or ECDSA
 /// (DER) over SHA-256 of data, with the public key given as SubjectPublicKeyInfo DER.
 bool verify_sha256_signature(ByteView spki_der, ByteView data, ByteView signature);

@@ -67,6 +67,9 @@ struct ScryptParams {
 };
 SecureBytes scrypt(ByteView passphrase, ByteView salt, std::size_t out_len, const ScryptParams& params = {});
 
+/// HKDF with SHA-256 (RFC 5869): extract with salt (empty: a zero block), expand with info to out_len bytes.
+SecureBytes hkdf_sha256(ByteView ikm, ByteView salt, ByteView info, std::size_t out_len);
+
 /// AES-256-GCM: returns ciphertext || 16-byte tag. open() throws Error(crypto, "authentication failed ...")
 /// when the tag does not verify.
 Bytes aes_gcm_seal(ByteView key, ByteView iv12, ByteView aad, ByteView plaintext);

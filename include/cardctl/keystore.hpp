@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cardctl/card_unlock.hpp"
 #include "cardctl/crypto.hpp"
 #include "cardctl/secret.hpp"
 
@@ -39,11 +40,19 @@ class Keystore {
   /// Error(unsupported) for a newer format; Error(not_found) when missing; Error(io) "chmod 600" when group or
   /// others may read or write it.
   static Keystore open(const std::string& path, const Passphrase& passphrase);
+  /// Opens with the file's AES-256-GCM key itself, as an operator's card unwraps it (card_unlock.hpp), instead of
+  /// the passphrase. The same errors as open(), the wrong key saying so.
+  static Keystore open_with_file_key(const std::string& path, ByteView file_key);
 
   /// Re-encrypts (a fresh nonce every time) and writes atomically, mode 0600.
   void save();
   /// A new salt and key for the file, then save(). Only the key derived from the passphrase is kept in memory.
+  /// The entries of keystore.cards (card_unlock_path(path())) are wrapped again for the new key, so the enrolled
+  /// cards keep opening it: written and synced before the keystore, renamed in after it.
   void change_passphrase(const Passphrase& passphrase);
+  /// An entry of keystore.cards for the card whose slot 9D public key is card_spki: the current file key wrapped
+  /// for it (only the public key is needed, not the card). Errors as store::wrap_for_card.
+  CardUnlockEntry wrap_file_key(const std::string& operator_name, const std::string& card_id, ByteView card_spki) const;
   const crypto::ScryptParams& scrypt_params() const { return scrypt_; }
 
   std::uint32_t current_version() const { return current_; }
@@ -74,6 +83,8 @@ class Keystore {
 
  private:
   Keystore() = default;
+  static Keystore open_with(const std::string& path, ByteView file, ByteView file_key, const std::string& wrong_key,
+                            const std::string& hint);
   SecureBytes serialise() const;
   void parse(ByteView plain);
   std::string path_;

@@ -119,6 +119,10 @@ class PivSession {
   Bytes sign_sha256(std::uint8_t slot, crypto::KeyAlgorithm a, ByteView data);
   /// Raw GENERAL AUTHENTICATE 7C{82 00, 81 input}: RSA raw block or EC digest.
   Bytes general_authenticate_sign(std::uint8_t slot, crypto::KeyAlgorithm a, ByteView input);
+  /// Key establishment (SP 800-73-4 Part 2 §3.2.4, GENERAL AUTHENTICATE): ECDH of the slot's P-256 or P-384 key with the
+  /// peer's uncompressed point, GENERAL AUTHENTICATE 7C{82 00, 85 point}; returns the shared secret (the X
+  /// coordinate, from tag 82). Error(security_status) saying the PIN must be verified first on 6982.
+  SecureBytes ecdh(std::uint8_t slot, ByteView peer_point);
   std::optional<Bytes> get_object(std::uint32_t object_id);   // the 53 value; nullopt on 6A82
   void put_object(std::uint32_t object_id, ByteView value);   // value goes inside 53
   void delete_object(std::uint32_t object_id);

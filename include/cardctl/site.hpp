@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cardctl/audit.hpp"
+#include "cardctl/card_unlock.hpp"
 #include "cardctl/inventory.hpp"
 #include "cardctl/keystore.hpp"
 #include "cardctl/policy.hpp"
@@ -16,6 +17,8 @@ namespace cardctl::lifecycle {
 struct SitePaths {
   std::string dir;
   std::string keystore() const { return dir + "/keystore"; }
+  /// The operators' cards that open the keystore (card_unlock.hpp): DIR/keystore.cards.
+  std::string keystore_cards() const { return store::card_unlock_path(keystore()); }
   std::string inventory() const { return dir + "/inventory.db"; }
   std::string audit() const { return dir + "/audit.log"; }
   std::string policy() const { return dir + "/policy.toml"; }
@@ -43,6 +46,8 @@ class Site {
   /// Opens an installation: Error(not_found) with a hint to run `cardctl init` when there is none; Error(io)
   /// when the inventory is missing or empty, or keystore and inventory belong to different installations.
   static Site open(const SitePaths& paths, const Passphrase& passphrase);
+  /// The same with the keystore's file key, as an operator's card unwraps it (cardctl-operator(1)).
+  static Site open_with_file_key(const SitePaths& paths, ByteView file_key);
 
   /// The same installation with its own inventory connection (one per thread: SQLite transactions belong to a
   /// connection), sharing nothing mutable with this one.
@@ -71,6 +76,8 @@ class Site {
  private:
   Site(SitePaths p, store::Keystore k, store::Inventory i, policy::Policy pol)
       : paths(std::move(p)), keystore(std::move(k)), inventory(std::move(i)), policy(std::move(pol)) {}
+  static void require_keystore(const SitePaths& paths);
+  static Site open_with(const SitePaths& paths, store::Keystore ks);
   bool creating_ = false;  // init: the first entry starts the trail
 };
 

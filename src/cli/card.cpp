@@ -11,19 +11,6 @@ namespace cardctl::cli {
 
 namespace {
 
-std::unique_ptr<transport::Connection> open(const Context& ctx, const std::string& spec, transport::ShareMode mode) {
-  try {
-    return ctx.open_reader(spec, mode);
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::not_found && transport::is_sim_spec(spec) && e.hint().empty()) {
-      Error with_hint = e;
-      with_hint.with_hint(fmt::format("create a reference card with: cardsim create {}", spec.substr(4)));
-      throw with_hint;
-    }
-    throw;
-  }
-}
-
 // The specs --serial chooses among: the sim: file itself, or "@NAME" for each matching reader with a card.
 std::vector<std::string> candidates(const Context& ctx) {
   if (transport::is_sim_spec(ctx.reader)) return {ctx.reader};
@@ -48,15 +35,28 @@ std::string serial_text(const std::optional<std::uint32_t>& s) {
 
 }  // namespace
 
+std::unique_ptr<transport::Connection> connect_reader(const Context& ctx, const std::string& spec, transport::ShareMode mode) {
+  try {
+    return ctx.open_reader(spec, mode);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::not_found && transport::is_sim_spec(spec) && e.hint().empty()) {
+      Error with_hint = e;
+      with_hint.with_hint(fmt::format("create a reference card with: cardsim create {}", spec.substr(4)));
+      throw with_hint;
+    }
+    throw;
+  }
+}
+
 std::unique_ptr<transport::Connection> connect_card(const Context& ctx, transport::ShareMode mode) {
-  if (!ctx.serial) return open(ctx, ctx.reader, mode);
+  if (!ctx.serial) return connect_reader(ctx, ctx.reader, mode);
 
   const std::uint32_t wanted = *ctx.serial;
   std::vector<std::string> matches;
   std::vector<std::string> seen;
   for (const std::string& spec : candidates(ctx)) {
     try {
-      auto connection = open(ctx, spec, transport::ShareMode::shared);
+      auto connection = connect_reader(ctx, spec, transport::ShareMode::shared);
       piv::PivSession session(*connection, {.hold_transaction = false, .select_on_open = true, .trace = ctx.trace()});
       auto serial = session.serial();
       session.close(transport::Disposition::leave);
@@ -78,7 +78,7 @@ std::unique_ptr<transport::Connection> connect_card(const Context& ctx, transpor
                 fmt::format("more than one card has serial {}: {}", wanted, fmt::join(names, ", ")),
                 "choose one with --reader @NAME");
   }
-  return open(ctx, matches.front(), mode);
+  return connect_reader(ctx, matches.front(), mode);
 }
 
 }  // namespace cardctl::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "cardctl/transport.hpp"
 #include "context.hpp"
@@ -14,5 +15,10 @@ namespace cardctl::cli {
 /// is opened; Error(not_found) lists what was seen when none has it, Error(usage) lists the readers when
 /// several do.
 std::unique_ptr<transport::Connection> connect_card(const Context& ctx, transport::ShareMode mode);
+
+/// Connects to the card in the reader spec (the --reader syntax: part of a name, @NAME, sim:PATH), for a card
+/// other than the one the global options name (an operator's card). A missing sim: file gets a hint to create it.
+std::unique_ptr<transport::Connection> connect_reader(const Context& ctx, const std::string& spec,
+                                                      transport::ShareMode mode);
 
 }  // namespace cardctl::cli

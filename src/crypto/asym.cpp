@@ -197,6 +197,37 @@ KeyPair& KeyPair::operator=(KeyPair&& other) noexcept {
 }
 KeyPair::~KeyPair() { EVP_PKEY_free(key_); }
 
+PublicKeyInfo public_key_info(ByteView spki_der) {
+  const unsigned char* p = spki_der.data();
+  PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
+  if (!key || p != spki_der.data() + spki_der.size()) {
+    ERR_clear_error();
+    throw Error(ErrorKind::wrong_data, "not a public key (SubjectPublicKeyInfo)");
+  }
+  if (!EVP_PKEY_is_a(key.get(), "RSA") && !EVP_PKEY_is_a(key.get(), "EC"))
+    throw Error(ErrorKind::wrong_data, "not an RSA or EC public key");
+  PublicKeyInfo info{algorithm_of(key.get()), {}};
+  if (!is_rsa(info.algorithm)) {
+    char group[64] = {};
+    std::size_t group_len = 0;
+    if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len) != 1)
+      fail("reading an EC curve");
+    const std::string curve(group, group_len);
+    const bool p256 = curve == "prime256v1" || curve == "P-256", p384 = curve == "secp384r1" || curve == "P-384";
+    if (!(info.algorithm == KeyAlgorithm::eccp256 ? p256 : p384))
+      throw Error(ErrorKind::wrong_data, "an EC key on " + curve + ", not P-256 or P-384");
+    std::size_t len = 0;
+    if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0, &len) != 1)
+      fail("reading an EC point");
+    info.ec_point.resize(len);
+    if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, info.ec_point.data(), len,
+                                        &len) != 1)
+      fail("reading an EC point");
+    info.ec_point.resize(len);
+  }
+  return info;
+}
+
 bool verify_sha256_signature(ByteView spki_der, ByteView data, ByteView signature) {
   const unsigned char* p = spki_der.data();
   PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));

@@ -99,4 +99,15 @@ SecureBytes scrypt(ByteView passphrase, ByteView salt, std::size_t out_len, cons
   return derive("SCRYPT", std::move(params), out_len);
 }
 
+SecureBytes hkdf_sha256(ByteView ikm, ByteView salt, ByteView info, std::size_t out_len) {
+  std::string digest = "SHA256";
+  std::vector<OSSL_PARAM> params;
+  params.push_back(OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest.data(), 0));
+  params.push_back(OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, mut(ikm.data()), ikm.size()));
+  if (!salt.empty())
+    params.push_back(OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, mut(salt.data()), salt.size()));
+  params.push_back(OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, mut(info.data()), info.size()));
+  return derive("HKDF", std::move(params), out_len);
+}
+
 }  // namespace cardctl::crypto

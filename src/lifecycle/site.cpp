@@ -43,7 +43,7 @@ std::string parent_of(const std::string& dir) {
 }
 
 void remove_tree_of_site(const SitePaths& p) {
-  for (const auto& f : {p.keystore(), p.policy(), p.inventory(), p.inventory() + "-wal", p.inventory() + "-shm",
+  for (const auto& f : {p.keystore(), p.keystore_cards(), p.policy(), p.inventory(), p.inventory() + "-wal", p.inventory() + "-shm",
                         p.inventory() + "-journal", p.audit(), p.audit() + ".lock"})
     ::unlink(f.c_str());
   ::rmdir(p.dir.c_str());
@@ -125,7 +125,7 @@ Site Site::init(const SitePaths& given, const Passphrase& passphrase, const Init
   return site;
 }
 
-Site Site::open(const SitePaths& paths, const Passphrase& passphrase) {
+void Site::require_keystore(const SitePaths& paths) {
   if (!files::exists(paths.keystore())) {
     if (files::exists(paths.inventory()) || files::exists(paths.audit()))
       throw Error(ErrorKind::io, "the keystore " + paths.keystore() + " is missing, but an inventory or audit trail is there",
@@ -133,7 +133,19 @@ Site Site::open(const SitePaths& paths, const Passphrase& passphrase) {
     throw Error(ErrorKind::not_found, "no cardctl installation in " + paths.dir,
                 "create one with: cardctl init --policy FILE (or point --home / CARDCTL_HOME at yours)");
   }
-  auto ks = store::Keystore::open(paths.keystore(), passphrase);
+}
+
+Site Site::open(const SitePaths& paths, const Passphrase& passphrase) {
+  require_keystore(paths);
+  return open_with(paths, store::Keystore::open(paths.keystore(), passphrase));
+}
+
+Site Site::open_with_file_key(const SitePaths& paths, ByteView file_key) {
+  require_keystore(paths);
+  return open_with(paths, store::Keystore::open_with_file_key(paths.keystore(), file_key));
+}
+
+Site Site::open_with(const SitePaths& paths, store::Keystore ks) {
   auto pol = policy::load_policy(paths.policy());
   auto inventory = store::Inventory::open(paths.inventory(), inventory_options(ks, false));
   return Site(paths, std::move(ks), std::move(inventory), std::move(pol));

@@ -115,6 +115,35 @@ Bytes PivSession::general_authenticate_sign(std::uint8_t slot, crypto::KeyAlgori
   return Bytes(result.begin(), result.end());
 }
 
+SecureBytes PivSession::ecdh(std::uint8_t slot, ByteView peer_point) {
+  // SP 800-78-4 Table 6-2: 11 for P-256 (65-byte point), 14 for P-384 (97 bytes); both uncompressed (04 X Y).
+  std::uint8_t algorithm = 0;
+  if (peer_point.size() == 65 && peer_point[0] == 0x04) algorithm = static_cast<std::uint8_t>(crypto::KeyAlgorithm::eccp256);
+  if (peer_point.size() == 97 && peer_point[0] == 0x04) algorithm = static_cast<std::uint8_t>(crypto::KeyAlgorithm::eccp384);
+  if (algorithm == 0)
+    throw Error(ErrorKind::usage, "an ECDH peer point is an uncompressed P-256 (65 bytes) or P-384 (97 bytes) point");
+  const std::string what = "key agreement with the key in slot " + to_hex(Bytes{slot});
+  Bytes body = tlv::encode(tag::response, {});
+  tlv::append(body, tag::exponentiation, peer_point);
+  apdu::Command c{0x00, apdu::ins::general_authenticate, algorithm, slot, tlv::encode_secure(tag::dynamic_auth, body),
+                  256};
+  c.secret_response = true;  // the shared secret: masked in the trace
+  apdu::Response r = channel_.transmit(c);
+  SecureBytes reply(r.data.begin(), r.data.end());
+  secure_wipe(r.data.data(), r.data.size());
+  if (r.sw == apdu::sw::security_status)
+    throw Error(ErrorKind::security_status, what + ": the PIN must be verified first",
+                "verify the card's PIN in the same session before the key agreement")
+        .with_sw(r.sw);
+  apdu::check(r, what);
+  ByteView secret = tlv::expect(tlv::expect(reply, tag::dynamic_auth), tag::response);
+  const std::size_t field = algorithm == static_cast<std::uint8_t>(crypto::KeyAlgorithm::eccp256) ? 32 : 48;
+  if (secret.size() != field)
+    throw Error(ErrorKind::protocol, what + ": the card returned a " + std::to_string(secret.size()) +
+                                         "-byte shared secret, expected " + std::to_string(field));
+  return SecureBytes(secret.begin(), secret.end());
+}
+
 Bytes PivSession::sign_sha256(std::uint8_t slot, crypto::KeyAlgorithm a, ByteView data) {
   Bytes digest = crypto::sha256(data);
   if (is_rsa(a)) {

@@ -1,6 +1,7 @@
 #include "cardctl/keystore.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
@@ -86,17 +87,33 @@ Keystore Keystore::create(const std::string& path, const Passphrase& passphrase,
 Keystore Keystore::open(const std::string& path, const Passphrase& passphrase) {
   Bytes file = files::read_private(path);
   kf::Parts parts = kf::split(path, file);
+  SecureBytes key = file_key(passphrase, parts.salt, parts.scrypt);
+  return open_with(path, file, key, "wrong passphrase, or the file was modified",
+                   "check the passphrase; if it is right, restore the keystore from your backup");
+}
+
+Keystore Keystore::open_with_file_key(const std::string& path, ByteView key) {
+  Bytes file = files::read_private(path);
+  if (key.size() != kKeyLength) throw Error(ErrorKind::usage, "a keystore file key is 32 bytes");
+  return open_with(path, file, key, "the key from the operator's card is not this keystore's (the card-unlock file "
+                                    "belongs to another keystore), or the file was modified",
+                   "open it with the passphrase; the system owner then enrols the card again (cardctl operator "
+                   "add-card)");
+}
+
+Keystore Keystore::open_with(const std::string& path, ByteView file, ByteView key, const std::string& wrong_key,
+                             const std::string& hint) {
+  kf::Parts parts = kf::split(path, file);
   Keystore ks;
   ks.path_ = path;
   ks.scrypt_ = parts.scrypt;
   ks.salt_.assign(parts.salt.begin(), parts.salt.end());
-  ks.file_key_ = file_key(passphrase, parts.salt, parts.scrypt);
+  ks.file_key_ = to_secure(key);
   SecureBytes plain;
   try {
     plain = crypto::aes_gcm_open(ks.file_key_, parts.nonce, parts.header, parts.sealed);
   } catch (const Error&) {
-    throw Error(ErrorKind::crypto, "cannot open the keystore " + path + ": wrong passphrase, or the file was modified",
-                "check the passphrase; if it is right, restore the keystore from your backup");
+    throw Error(ErrorKind::crypto, "cannot open the keystore " + path + ": " + wrong_key, hint);
   }
   ks.parse(plain);
   return ks;
@@ -187,9 +204,25 @@ void Keystore::save() {
 void Keystore::change_passphrase(const Passphrase& passphrase) {
   check_passphrase(passphrase);
   Bytes salt = crypto::random_bytes(kf::kSaltLength);
-  file_key_ = file_key(passphrase, salt, scrypt_);
+  SecureBytes key = file_key(passphrase, salt, scrypt_);
+  // The enrolled cards are wrapped for the new key before it replaces the old one (cardctl-operator(1)).
+  const std::string cards_path = card_unlock_path(path_);
+  std::optional<files::StagedFile> cards;
+  if (files::exists(cards_path)) {
+    CardUnlockFile file = CardUnlockFile::load(cards_path);
+    for (auto& e : file.entries) e = wrap_for_card(key, installation_id_, e.operator_name, e.card_id, e.card_spki);
+    file.installation_id = installation_id_;
+    cards.emplace(cards_path, file.serialise(), 0600);
+  }
+  file_key_ = std::move(key);
   salt_ = std::move(salt);
   save();
+  if (cards) cards->commit();
+}
+
+CardUnlockEntry Keystore::wrap_file_key(const std::string& operator_name, const std::string& card_id,
+                                        ByteView card_spki) const {
+  return wrap_for_card(file_key_, installation_id_, operator_name, card_id, card_spki);
 }
 
 std::vector<std::uint32_t> Keystore::versions() const {

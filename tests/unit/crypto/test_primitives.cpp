@@ -91,6 +91,29 @@ TEST_CASE("scrypt RFC 7914 §12 first vector") {
         "fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906");
 }
 
+TEST_CASE("HKDF-SHA256 RFC 5869 test cases 1 and 3") {
+  const Bytes ikm = from_hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
+  CHECK(to_hex(crypto::hkdf_sha256(ikm, from_hex("000102030405060708090a0b0c"), from_hex("f0f1f2f3f4f5f6f7f8f9"), 42)) ==
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+  CHECK(to_hex(crypto::hkdf_sha256(ikm, {}, {}, 42)) ==
+        "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
+}
+
+TEST_CASE("public_key_info: algorithm and EC point of an SPKI; other data refused") {
+  using crypto::KeyAlgorithm;
+  for (auto a : {KeyAlgorithm::eccp256, KeyAlgorithm::eccp384, KeyAlgorithm::rsa2048}) {
+    CAPTURE(crypto::name(a));
+    auto kp = crypto::KeyPair::generate(a);
+    auto info = crypto::public_key_info(kp.public_spki_der());
+    CHECK(info.algorithm == a);
+    CHECK(info.ec_point == (a == KeyAlgorithm::rsa2048 ? Bytes{} : kp.ec_point()));
+  }
+  CHECK_THROWS_AS(crypto::public_key_info(from_hex("3003020101")), Error);
+  Bytes spki = crypto::KeyPair::generate(KeyAlgorithm::eccp256).public_spki_der();
+  spki.push_back(0);
+  CHECK_THROWS_AS(crypto::public_key_info(spki), Error);  // trailing bytes
+}
+
 TEST_CASE("AES-256-GCM round trip; tampering and wrong AAD are detected") {
   Bytes key = crypto::random_bytes(32), iv = crypto::random_bytes(12);
   Bytes sealed = crypto::aes_gcm_seal(key, iv, to_bytes("card 1"), to_bytes("12345678"));

@@ -282,3 +282,20 @@ TEST_CASE("RESET only when PIN and PUK are both blocked") {
   s.reset_application();
   s.verify_pin(Pin::from_text("123456"));
 }
+
+TEST_CASE("ECDH in slot 9D on the reference card: the PIN first, then the secret both sides compute") {
+  for (auto alg : {crypto::KeyAlgorithm::eccp256, crypto::KeyAlgorithm::eccp384}) {
+    CAPTURE(crypto::name(alg));
+    auto card = make_card();
+    testing::CardConnection conn(card);
+    piv::PivSession s(conn);
+    s.authenticate(factory_key(), AdminAlgorithm::tdes);
+    Bytes spki = s.generate_key(0x9D, alg);
+    auto peer = crypto::KeyPair::generate(alg);
+    CHECK_THROWS_AS(s.ecdh(0x9D, peer.ec_point()), Error);  // PIN not verified
+    s.verify_pin(Pin::from_text("123456"));
+    SecureBytes secret = s.ecdh(0x9D, peer.ec_point());
+    SecureBytes expected = peer.ecdh(crypto::public_key_info(spki).ec_point);
+    CHECK(Bytes(secret.begin(), secret.end()) == Bytes(expected.begin(), expected.end()));
+  }
+}

@@ -394,3 +394,44 @@ TEST_CASE("mutual authentication: the decrypted witness and the challenge go out
     }
   }
 }
+
+TEST_CASE("ECDH sends 7C{82 00, 85 point} with the curve's algorithm; the secret comes from 82, masked in the trace") {
+  // SP 800-73-4 Part 2 §3.2.4 (key establishment) and SP 800-78-4 Table 6-2: P1 11 for P-256, 14 for P-384.
+  for (auto a : {KeyAlgorithm::eccp256, KeyAlgorithm::eccp384}) {
+    CAPTURE(crypto::name(a));
+    auto card_key = crypto::KeyPair::generate(a);  // what the card holds in slot 9D
+    auto ours = crypto::KeyPair::generate(a);      // the other side's ephemeral key
+    const Bytes point = ours.ec_point();
+    const SecureBytes expected = ours.ecdh(card_key.ec_point());
+    const SecureBytes card_side = card_key.ecdh(point);
+    const Bytes body = concat({from_hex("8200"), tlv::encode(piv::tag::exponentiation, point)});
+    const Bytes command = tlv::encode(piv::tag::dynamic_auth, body);
+    const std::string p1 = a == KeyAlgorithm::eccp256 ? "11" : "14";
+    std::vector<std::string> lines;
+    ScriptedConnection card(
+        {{kSelect, kSelectOk},
+         {"0087" + p1 + "9D" + hex(Bytes{std::uint8_t(command.size())}) + hex(command) + "00",
+          hex(tlv::encode(piv::tag::dynamic_auth, tlv::encode(piv::tag::response, card_side))) + "9000"}});
+    piv::PivSession s(card, {.hold_transaction = true, .select_on_open = true,
+                             .trace = [&](const std::string& l) { lines.push_back(l); }});
+    SecureBytes secret = s.ecdh(0x9D, point);
+    CHECK(Bytes(secret.begin(), secret.end()) == Bytes(expected.begin(), expected.end()));
+    CHECK(card.done());
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[3].rfind("< ** **", 0) == 0);  // the reply, secret and all, is masked
+  }
+}
+
+TEST_CASE("ECDH without the PIN: 6982 says the PIN must be verified; a bad point is refused before sending") {
+  auto key = crypto::KeyPair::generate(KeyAlgorithm::eccp256);
+  const Bytes point = key.ec_point();
+  const Bytes command = tlv::encode(piv::tag::dynamic_auth, concat({from_hex("8200"), tlv::encode(piv::tag::exponentiation, point)}));
+  ScriptedConnection card({{kSelect, kSelectOk}, {"0087119D 47" + hex(command) + "00", "6982"}});
+  piv::PivSession s(card);
+  Error e = expect_error([&] { s.ecdh(0x9D, point); });
+  CHECK(e.kind() == ErrorKind::security_status);
+  CHECK(std::string(e.what()).find("the PIN must be verified") != std::string::npos);
+  CHECK(e.status_word() == 0x6982);
+  CHECK(expect_error([&] { s.ecdh(0x9D, from_hex("0102")); }).kind() == ErrorKind::usage);
+  CHECK(card.done());
+}
