@@ -15,7 +15,7 @@ namespace cardctl::lifecycle {
 
 /// Error(policy) unless operator_name may run command: a registered operator whose role allows it. An
 /// installation with no operator registered (made before operators existed) lets everyone run everything until
-/// the system owner registers the first one.
+/// the system owner registers the first one. A refusal is audited (action: the command, outcome refused).
 void authorize(Site& site, const std::string& operator_name, std::string_view command);
 
 /// Registers name with role (one the policy defines), audited as "operator added". Error(conflict) when registered.

@@ -33,15 +33,23 @@ void authorize(Site& site, const std::string& operator_name, std::string_view co
     return;
   }
   auto op = site.inventory.find_operator(operator_name);
-  if (!op)
+  // A refusal is audited like the helpdesk's (the command as the action): who tried what is evidence.
+  auto refused = [&](const std::string& why) {
+    site.audit({"", operator_name, std::string(command), "", "", "refused", why, {}});
+  };
+  if (!op) {
+    refused("not an operator");
     throw Error(ErrorKind::policy, "'" + operator_name + "' is not an operator of this installation",
                 "give your operator name with --operator or CARDCTL_OPERATOR; the system owner registers operators: "
                 "cardctl operator add NAME --role ROLE");
-  if (!site.policy.roles.allows(op->role, command))
+  }
+  if (!site.policy.roles.allows(op->role, command)) {
+    refused("role " + op->role + " may not run it");
     throw Error(ErrorKind::policy,
                 "operator " + op->name + " (role " + op->role + ") may not run " + std::string(command),
                 "the policy's [roles] say which roles may; the system owner can change the role: cardctl operator "
                 "remove " + op->name + ", then cardctl operator add " + op->name + " --role ROLE");
+  }
 }
 
 store::Operator add_operator(Site& site, const std::string& actor, const std::string& name, const std::string& role) {

@@ -69,10 +69,15 @@ TEST_CASE("an operator's card: enrolled, opens the installation after its PIN, a
     authorize(opened, "desk", "list");
     CHECK(error_of([&] { authorize(opened, "desk", "operator"); }).kind() == ErrorKind::policy);
     auto trail = opened.verified_audit();
-    CHECK(trail.back().action == "keystore");
-    CHECK(trail.back().outcome == "opened");
+    REQUIRE(trail.size() >= 2);
+    const auto& open_entry = trail[trail.size() - 2];  // then the role refusal, audited too
+    CHECK(open_entry.action == "keystore");
+    CHECK(open_entry.outcome == "opened");
+    CHECK(open_entry.operator_name == "desk");
+    CHECK(open_entry.card_id == "81001");
+    CHECK(trail.back().action == "operator");
+    CHECK(trail.back().outcome == "refused");
     CHECK(trail.back().operator_name == "desk");
-    CHECK(trail.back().card_id == "81001");
   }
 
   // another card, with the same entry: its key does not open it
