@@ -11,20 +11,7 @@ SOPIN=$(secret_file sopin 'Sx9!kq2')
 NEWPIN=$(secret_file newpin 'Tq8#mw4z')
 trap '' PIPE  # a cardctl that exits early must not take the test with it
 
-# check_of CARD_ID HEX: the 4-hex-digit check of a code (CRC-16/CCITT-FALSE over ASCII(card id) || bytes).
-check_of() {
-  local id=$1 hex=$2 crc=0xFFFF b i j
-  local -a bytes=()
-  for ((i = 0; i < ${#id}; i++)); do bytes+=($(printf '%d' "'${id:i:1}")); done
-  for ((i = 0; i < ${#hex}; i += 2)); do bytes+=($((16#${hex:i:2}))); done
-  for b in "${bytes[@]}"; do
-    crc=$((crc ^ (b << 8)))
-    for ((j = 0; j < 8; j++)); do
-      if ((crc & 0x8000)); then crc=$((((crc << 1) ^ 0x1021) & 0xFFFF)); else crc=$(((crc << 1) & 0xFFFF)); fi
-    done
-  done
-  printf '%04X' "$crc"
-}
+. "$CARDCTL_SOURCE/tests/support/check_of.sh"
 
 # other_key CARD_ID CODE: a different key of the same length whose check matches CARD_ID.
 other_key() {

@@ -18,19 +18,7 @@ mkdir -p "$W"
 export CARDCTL_HOME=$PCSC_DIR/site CARDCTL_PASSPHRASE="pcsc passphrase 1" CARDCTL_OPERATOR=owner
 cardctl() { "$CARDCTL_BIN" "$@"; }
 secret() { printf '%s\n' "$2" >"$W/$1" && chmod 600 "$W/$1" && echo "$W/$1"; }
-check_of() {  # check_of CARD_ID HEX: a code's check (CRC-16/CCITT-FALSE over ASCII(card id) || bytes)
-  local id=$1 hex=$2 crc=0xFFFF b i j
-  local -a bytes=()
-  for ((i = 0; i < ${#id}; i++)); do bytes+=($(printf '%d' "'${id:i:1}")); done
-  for ((i = 0; i < ${#hex}; i += 2)); do bytes+=($((16#${hex:i:2}))); done
-  for b in "${bytes[@]}"; do
-    crc=$((crc ^ (b << 8)))
-    for ((j = 0; j < 8; j++)); do
-      if ((crc & 0x8000)); then crc=$((((crc << 1) ^ 0x1021) & 0xFFFF)); else crc=$(((crc << 1) & 0xFFFF)); fi
-    done
-  done
-  printf '%04X' "$crc"
-}
+source "$CARDCTL_SOURCE/tests/support/check_of.sh"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=cardctl test CA" \
   -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
