@@ -51,12 +51,16 @@ void check_new_pin(const PinRules& rules, const Pin& pin) {
   std::string_view p = pin.text();
   auto n = static_cast<int>(p.size());
   if (n < rules.min_length || n > rules.max_length)
-    throw Error(ErrorKind::usage, "the new PIN must have " + std::to_string(rules.min_length) + " to " +
-                                      std::to_string(rules.max_length) + " characters");
+    throw Error(ErrorKind::usage,
+                "the new PIN must have " + std::to_string(rules.min_length) + " to " +
+                    std::to_string(rules.max_length) + " characters",
+                "choose a PIN of that length (the card's template sets it)");
   if (!std::all_of(p.begin(), p.end(), printable))
-    throw Error(ErrorKind::usage, "the new PIN may only contain printable ASCII characters");
+    throw Error(ErrorKind::usage, "the new PIN may only contain printable ASCII characters",
+                "choose a PIN of letters, digits and punctuation, without spaces at the ends or control characters");
   if (rules.digits_only && !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    throw Error(ErrorKind::usage, "the new PIN must contain digits only");
+    throw Error(ErrorKind::usage, "the new PIN must contain digits only",
+                "choose a PIN of digits (the card's template asks for digits only)");
   if (rules.reject_trivial && (is_run(p) || is_repeated_block(p)))
     throw Error(ErrorKind::usage, "the new PIN is too easy to guess (repeated or consecutive characters)",
                 "choose a PIN without a simple pattern");
