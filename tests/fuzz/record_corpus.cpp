@@ -1,7 +1,8 @@
 // Writes the seed corpora of tests/fuzz/corpus/ from the reference card: the APDUs a PIV session sends and the
-// replies it gets, the card's state files, a keystore and an audit trail as cardctl writes them. Run by
-// `tools/fuzz-all.sh --record`; the output is deterministic except for keys, challenges and nonces.
+// replies it gets, the card's state files, a keystore, its keystore.cards and an audit trail as cardctl writes
+// them. Run by `tools/fuzz-all.sh --record`; the output is deterministic except for keys, challenges and nonces.
 //   record_corpus OUTDIR
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -9,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "cardctl/asym.hpp"
 #include "cardctl/audit.hpp"
+#include "cardctl/card_unlock.hpp"
 #include "cardctl/codes.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/keystore.hpp"
@@ -333,6 +336,30 @@ void audit_seeds() {
   std::remove(tmp.c_str());
 }
 
+// keystore.cards as CardUnlockFile::save() writes it (two operators, P-256 and P-384 card keys), cut before its
+// last line, cut inside an entry, with no entries, and empty.
+void card_unlock_seeds() {
+  const std::string tmp = (out_dir / "tmp-keystore.cards").string();
+  const Bytes file_key(32, 0x42);
+  const std::string installation(32, 'a');
+  const auto p256 = crypto::KeyPair::generate(crypto::KeyAlgorithm::eccp256);
+  const auto p384 = crypto::KeyPair::generate(crypto::KeyAlgorithm::eccp384);
+  store::CardUnlockFile cards{installation, {}};
+  cards.save(tmp);
+  write("fuzz_card_unlock", "no-entries", files::read(tmp));
+  cards.put(store::wrap_for_card(file_key, installation, "alice", "12345678", p256.public_spki_der()));
+  cards.put(store::wrap_for_card(file_key, installation, "desk", "4c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4c",
+                                 p384.public_spki_der()));
+  cards.save(tmp);
+  const Bytes full = files::read(tmp);
+  write("fuzz_card_unlock", "two-entries", full);
+  const auto end = std::find(full.rbegin() + 1, full.rend(), '\n').base();  // the start of the "end" line
+  write("fuzz_card_unlock", "truncated-end", ByteView(full).first(static_cast<std::size_t>(end - full.begin())));
+  write("fuzz_card_unlock", "truncated-entry", ByteView(full).first(full.size() / 2));
+  write("fuzz_card_unlock", "empty", Bytes{});
+  std::remove(tmp.c_str());
+}
+
 void codes_seeds() {
   for (std::size_t n : {std::size_t{8}, std::size_t{16}}) {
     const auto f = codes::format("12345678", Bytes(n, static_cast<std::uint8_t>(n * 11)));
@@ -352,6 +379,7 @@ int main(int argc, char** argv) {
   card_state_seeds();
   keystore_seeds();
   audit_seeds();
+  card_unlock_seeds();
   codes_seeds();
   for (const auto& [target, n] : counts) std::printf("%-16s %d seeds\n", target.c_str(), n);
   return 0;
