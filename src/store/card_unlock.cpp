@@ -105,7 +105,8 @@ CardUnlockFile CardUnlockFile::load(const std::string& path) {
       if (w[1] != std::to_string(file.entries.size())) damaged(path, "entries missing");
       ended = true;
     } else {
-      damaged(path, "unexpected line '" + w[0] + "'");
+      // The file may have been tampered with: its words are named only when they are plain printable text.
+      damaged(path, printable_word(w[0]) && w[0].size() <= 32 ? "unexpected line '" + w[0] + "'" : "unexpected line");
     }
   }
   if (!ended) damaged(path, "file truncated");
