@@ -8,6 +8,10 @@
 
 namespace cardctl::cli {
 
+std::string holder_label(const std::string& holder_id, const std::string& name) {
+  return name.empty() ? holder_id : holder_id + " (" + name + ")";
+}
+
 Fields& Fields::add(std::string label, std::string value, int indent) {
   rows_.push_back({std::move(label), std::move(value), indent});
   return *this;

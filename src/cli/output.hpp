@@ -27,6 +27,9 @@ class Fields {
   std::vector<Row> rows_;
 };
 
+/// A holder as the operator confirms who is calling: "1042 (Alice Example)", or the id alone without a name.
+std::string holder_label(const std::string& holder_id, const std::string& name);
+
 /// The error translator's output (STYLE.md 9): "cardctl: error: <message>" and "cardctl: hint: <hint>";
 /// with verbose also the error kind, status word, PC/SC code and retries left.
 void report_error(std::ostream& err, const Error& e, bool verbose, bool color);

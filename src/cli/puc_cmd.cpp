@@ -36,8 +36,7 @@ void run_puc_show(const PucOptions& options, Context& ctx) {
     } else {
       Fields()
           .add("Card", result.card_id)
-          .add("Holder", result.holder_name.empty() ? result.holder_id
-                                                    : result.holder_id + " (" + result.holder_name + ")")
+          .add("Holder", holder_label(result.holder_id, result.holder_name))
           .add("PUK", std::string(result.puk->text()))
           .add("Offline unblocks left", std::to_string(result.unblocks_left_in_period) + " in this period")
           .print(ctx.o());

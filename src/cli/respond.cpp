@@ -128,8 +128,7 @@ void run_respond(RespondOptions& options, Context& ctx) {
     } else {
       Fields()
           .add("Card", result.card_id)
-          .add("Holder", result.holder_name.empty() ? result.holder_id
-                                                    : result.holder_id + " (" + result.holder_name + ")")
+          .add("Holder", holder_label(result.holder_id, result.holder_name))
           .add("Key version", std::to_string(result.key_version))
           .add("Response", result.response.code)
           .add("Check", result.response.check)

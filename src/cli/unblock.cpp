@@ -112,7 +112,7 @@ Json plan_json(const lifecycle::InPersonPlan& plan) {
 void unblock_in_person(UnblockOptions& options, Context& ctx, piv::PivSession& session, lifecycle::Site& site) {
   lifecycle::InPersonRequest req{options.site.op(), options.id_check, options.force};
   auto plan = lifecycle::plan_in_person(site, session, req);
-  const std::string who = plan.holder_name.empty() ? plan.holder_id : plan.holder_id + " (" + plan.holder_name + ")";
+  const std::string who = holder_label(plan.holder_id, plan.holder_name);
   const std::string how = plan.method == "admin-key" ? "the card's admin key resets the PIN"
                                                      : "the escrowed PUK (not shown) resets the PIN";
   if (options.dry_run) {
