@@ -19,7 +19,8 @@ bool color_wanted() {
 }
 
 constexpr const char* kReaderHelp =
-    "Card to use: part of a PC/SC reader name, @NAME for the exact name, or sim:PATH for a reference card file";
+    "Card to use: part of a PC/SC reader name, @NAME for the exact name, or sim:PATH for a reference card file "
+    "(default: $CARDCTL_READER)";
 constexpr const char* kSerialHelp =
     "Card to use by serial number; when several readers match, each is asked and the one with this serial kept";
 
@@ -30,6 +31,8 @@ Context Context::standard() {
   ctx.out = &std::cout;
   ctx.err = &std::cerr;
   ctx.color = color_wanted();
+  // The default card for every command; --reader given on the command line replaces it.
+  if (const char* reader = std::getenv("CARDCTL_READER"); reader != nullptr) ctx.reader = reader;
   ctx.open_reader = [](std::string_view spec, transport::ShareMode mode) { return transport::open_reader(spec, mode); };
   ctx.list_readers = [] { return transport::pcsc_readers().list_readers(); };
   return ctx;
