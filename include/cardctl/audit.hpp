@@ -2,6 +2,7 @@
 // SHA-256 and authenticated by HMAC-SHA256 under the keystore's audit key. Secrets are never written.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -66,11 +67,16 @@ struct VerifiedAudit {
 VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected_head);
 
 struct AuditFilter {
-  std::string since, until;  // ISO-8601 prefixes compared as strings
+  std::string since, until;  // ISO-8601 prefixes compared as strings (audit_time_bound makes them)
   std::string card_id, action, operator_name;
 };
 /// The entries that match, as parsed fields (for `cardctl audit show`).
 std::vector<AuditEntry> query_audit(const std::string& path, const AuditFilter& filter);
+
+/// A --since/--until value as the prefix of the trail's UTC timestamps it means: "2026-11-01",
+/// "2026-11-01T10:00", "2026-11-01 10:00:30Z", or relative to now: "30m", "24h", "7d", "2w", "today",
+/// "yesterday". Error(usage), with the accepted forms as the hint, for anything else.
+std::string audit_time_bound(std::string_view text, std::chrono::system_clock::time_point now);
 
 /// The canonical JSON of an entry without its MAC (what the MAC covers), given seq and prev.
 std::string audit_canonical(const AuditEntry& e, std::uint64_t seq, const std::string& prev);

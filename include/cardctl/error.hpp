@@ -26,20 +26,8 @@ enum class ErrorKind {
   conflict,         // busy / locked by another process / already exists
   io,               // files, disk, database
   crypto,           // crypto failure, bad key, authentication tag mismatch
+  partial,          // some items of a batch failed; its report says which
   internal,
-};
-
-/// Documented process exit codes (man cardctl(1), EXIT STATUS).
-enum class ExitCode : int {
-  ok = 0,
-  failure = 1,
-  usage = 2,
-  card = 3,
-  wrong_pin = 4,
-  blocked = 5,
-  policy = 6,
-  not_found = 7,
-  io = 8,
 };
 
 class Error : public std::runtime_error {
@@ -75,7 +63,6 @@ class Error : public std::runtime_error {
   std::optional<int> retries_;
 };
 
-ExitCode exit_code_for(ErrorKind kind) noexcept;
 const char* to_string(ErrorKind kind) noexcept;
 
 /// Runs f; a cardctl::Error escaping it gains "what: " in front (STYLE.md 7).

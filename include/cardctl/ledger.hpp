@@ -32,6 +32,10 @@ inline constexpr const char* rotated = "rotated";      // puc: the card got a ne
 inline constexpr const char* in_person = "in-person";  // unblock: at the helpdesk, ID checked by the operator
 }  // namespace audit_words
 
+/// Every action the trail records (cardctl-audit(1) lists them): the lifecycle's own, and each role command,
+/// under which a refusal by role is recorded.
+std::vector<std::string> known_audit_actions();
+
 class Ledger {
  public:
   explicit Ledger(std::vector<store::AuditEntry> entries) : entries_(std::move(entries)) {}

@@ -6,6 +6,10 @@
 #include "cardctl/ledger.hpp"
 #include "json.hpp"
 #include "output.hpp"
+#include "suggest.hpp"
+
+#include <algorithm>
+#include <chrono>
 
 namespace cardctl::cli {
 
@@ -23,11 +27,36 @@ void setup_audit(CLI::App& app, Context& ctx) {
   add_site_options(*show, options->site);
   add_json_option(*show, ctx);
   show->add_option("--card", options->filter.card_id, "Only this card id")->type_name("ID");
-  show->add_option("--action", options->filter.action, "Only this action (init, issue, respond, ...)")->type_name("ACTION");
+  show->add_option_function<std::string>(
+         "--action",
+         [options](const std::string& action) {
+           auto known = lifecycle::known_audit_actions();
+           if (std::find(known.begin(), known.end(), action) == known.end()) {
+             std::string guess = closest(action, known);
+             throw Error(ErrorKind::usage, "--action: '" + action + "' is not an action the audit trail records",
+                         (guess.empty() ? std::string() : "did you mean '" + guess + "'? ") +
+                             "see cardctl-audit(1) for the list (init, issue, respond, puc, unblock, ...)");
+           }
+           options->filter.action = action;
+         },
+         "Only this action (init, issue, respond, puc, unblock, ...; cardctl-audit(1) lists them)")
+      ->type_name("ACTION");
   show->add_option("--by", options->filter.operator_name, "Only this operator")->type_name("NAME");
-  show->add_option("--since", options->filter.since, "From this UTC time or date (2026-11-01)")->type_name("TIME");
-  show->add_option("--until", options->filter.until, "Up to this UTC time or date")->type_name("TIME");
-  show->footer("Examples:\n  cardctl audit show --card 12345678\n  cardctl audit show --action respond --since 2026-11-01 --json");
+  show->add_option_function<std::string>(
+         "--since",
+         [options](const std::string& t) { options->filter.since = store::audit_time_bound(t, std::chrono::system_clock::now()); },
+         "From this UTC date or time (2026-11-01, 2026-11-01T10:00), or this long ago (30m, 24h, 7d, 2w, today, yesterday)")
+      ->type_name("TIME");
+  show->add_option_function<std::string>(
+         "--until",
+         [options](const std::string& t) { options->filter.until = store::audit_time_bound(t, std::chrono::system_clock::now()); },
+         "Up to this UTC date or time, inclusive; the same forms as --since")
+      ->type_name("TIME");
+  show->footer(
+      "Examples:\n"
+      "  cardctl audit show --card 12345678\n"
+      "  cardctl audit show --action respond --since 2026-11-01 --json\n"
+      "  cardctl audit show --since 7d --by alice");
   show->callback([options, &ctx] { run_audit_show(*options, ctx); });
 }
 
@@ -58,24 +87,27 @@ void run_audit_verify(const AuditOptions& options, Context& ctx) {
     v.ok = false;
     v.problem = "inventory: " + rows.front() + (rows.size() > 1 ? " (and " + std::to_string(rows.size() - 1) + " more)" : "");
   }
-  if (ctx.json) {
-    Json j = Json::object().set("ok", v.ok).set("entries", static_cast<std::int64_t>(v.entries));
-    if (!v.ok) j.set("bad_line", static_cast<std::int64_t>(v.bad_line)).set("problem", v.problem);
-    Json problems = Json::array();
-    for (const auto& p : rows) problems.push(Json(p));
-    j.set("inventory_problems", std::move(problems));
-    ctx.o() << j.dump() << '\n';
-  } else {
+  Json report = Json::object().set("entries", static_cast<std::int64_t>(v.entries));
+  if (!v.ok) report.set("bad_line", static_cast<std::int64_t>(v.bad_line)).set("problem", v.problem);
+  Json problems = Json::array();
+  for (const auto& p : rows) problems.push(Json(p));
+  report.set("inventory_problems", std::move(problems));
+  if (!ctx.json) {
     Fields f;
     f.add("Audit trail", site.paths.audit()).add("Entries", std::to_string(v.entries)).add("Result", v.ok ? "intact" : v.problem);
     f.print(ctx.o());
     for (std::size_t i = 1; i < rows.size(); ++i) ctx.o() << "  also: " << rows[i] << '\n';
   }
-  if (!v.ok) {
-    site.audit({"", options.site.op(), "audit-verify", "", "", "failed", v.problem, {}});
-    throw Error(ErrorKind::policy, "the audit trail or the inventory in " + site.paths.dir + " has been tampered with: " + v.problem,
-                "keep the files as evidence and restore them from your backup");
+  if (v.ok) {
+    if (ctx.json) ctx.emit(std::move(report));
+    return;
   }
+  // Reported, not appended: an entry added to a trail that failed its check would make the trail restored from
+  // backup disagree with the inventory's head, and so never verify again.
+  ctx.fail(Error(ErrorKind::policy,
+                 "the audit trail or the inventory in " + site.paths.dir + " has been tampered with: " + v.problem,
+                 "keep the files as evidence and restore them (both together) from your backup"),
+           std::move(report));
 }
 
 void run_audit_show(const AuditOptions& options, Context& ctx) {
@@ -83,16 +115,21 @@ void run_audit_show(const AuditOptions& options, Context& ctx) {
   auto entries = store::query_audit(site.paths.audit(), options.filter);
   if (ctx.json) {
     Json list = Json::array();
-    for (const auto& e : entries)
+    for (const auto& e : entries) {
+      Json details = Json::object();
+      for (const auto& [k, v] : e.details) details.set(k, v);
       list.push(Json::object()
+                    .set("seq", e.seq)
                     .set("time", e.time)
                     .set("operator", e.operator_name)
                     .set("action", e.action)
-                    .set("card", e.card_id)
-                    .set("holder", e.holder_id)
+                    .set("card_id", e.card_id)
+                    .set("holder_id", e.holder_id)
                     .set("outcome", e.outcome)
-                    .set("reason", e.reason));
-    ctx.o() << list.dump() << '\n';
+                    .set("reason", e.reason)
+                    .set("details", std::move(details)));
+    }
+    ctx.emit(Json::object().set("entries", std::move(list)));
     return;
   }
   for (const auto& e : entries) {

@@ -30,7 +30,7 @@ void run_challenge(ChallengeOptions& options, Context& ctx) {
   auto connection = connect_card(ctx, transport::ShareMode::exclusive);
   piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = true, .trace = ctx.trace()});
   auto pending = with_context("card in " + connection->reader(), [&] { return lifecycle::begin_offline_unblock(session); });
-  print_challenge(ctx, pending);
+  print_challenge(ctx, pending, options.detach);
   if (options.detach) {
     session.close(transport::Disposition::leave);
     if (!ctx.json) ctx.note("the card keeps this challenge until it is removed or reset; then: cardctl unblock --response CODE");

@@ -5,6 +5,10 @@
 #include <iostream>
 #include <unistd.h>
 
+#include "cardctl/error.hpp"
+#include "exit_codes.hpp"
+#include "output.hpp"
+
 namespace cardctl::cli {
 
 namespace {
@@ -38,10 +42,29 @@ Context Context::standard() {
   return ctx;
 }
 
+void Context::emit(Json doc) {
+  if (json_emitted) throw Error(ErrorKind::internal, "a second --json document for one command");
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  out["ok"] = doc.has("ok") ? doc.value()["ok"] : nlohmann::ordered_json(true);
+  for (auto& [key, value] : doc.value().items())
+    if (key != "ok") out[key] = std::move(value);
+  doc.value() = std::move(out);
+  o() << doc.dump() << '\n';
+  json_emitted = true;
+}
+
 TraceSink Context::trace() const {
   if (!verbose) return {};
   return [this](const std::string& line) { e() << "cardctl: apdu " << line << '\n'; };
 }
+
+void Context::fail(const Error& error, Json report) {
+  report_error(e(), error, verbose, color);
+  if (json) emit(report.set("ok", false).set("error", error_json(error)));
+  exit_code = static_cast<int>(exit_code_for(error.kind()));
+}
+
+void Context::done(std::string_view text) const { o() << text << '\n'; }
 
 void Context::note(std::string_view text) const {
   if (!quiet) e() << "cardctl: note: " << text << '\n';

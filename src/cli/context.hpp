@@ -13,6 +13,7 @@
 
 #include "cardctl/channel.hpp"
 #include "cardctl/transport.hpp"
+#include "json.hpp"
 #include "prompt.hpp"
 
 namespace CLI {
@@ -46,16 +47,26 @@ struct Context {
 
   /// Exit status for main when run_X finished without throwing (e.g. a partial batch).
   int exit_code = 0;
+  /// Whether this command has printed its --json document (main prints an error document only if not).
+  bool json_emitted = false;
 
   /// The real process: std::cout/std::cerr, PC/SC and sim: readers, the terminal, NO_COLOR from the
   /// environment.
   static Context standard();
 
   std::ostream& o() const { return *out; }
+
+  /// Prints the command's one --json document on stdout, with "ok" first ("ok": true unless it says otherwise).
+  void emit(Json doc);
   std::ostream& e() const { return *err; }
 
   /// The APDU trace (secrets already masked by the channel) on stderr with --verbose; empty otherwise.
   TraceSink trace() const;
+  /// A command that failed but has a report to give (audit verify, policy check, a partial batch): the error on
+  /// stderr, with --json the report as the document with "ok": false and "error", and the exit code for main.
+  void fail(const Error& error, Json report = Json::object());
+  /// The one line that says a command did what it was asked, on stdout, even with --quiet.
+  void done(std::string_view text) const;
   /// "cardctl: note: ..." on stderr unless --quiet.
   void note(std::string_view text) const;
   /// "cardctl: warning: ..." on stderr unless --quiet.

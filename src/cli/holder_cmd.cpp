@@ -20,7 +20,7 @@ void run_show(const HolderOptions& options, Context& ctx) {
       cards.push(Json::object().set("card_id", c.card_id).set("template", c.template_name).set("state", store::to_string(c.state)));
     Json questions = Json::array();
     for (const auto& q : d.enrolled_questions) questions.push(Json(q));
-    ctx.o() << Json::object()
+    ctx.emit(Json::object()
                    .set("ok", true)
                    .set("holder_id", d.holder.holder_id)
                    .set("name", d.holder.name)
@@ -28,9 +28,7 @@ void run_show(const HolderOptions& options, Context& ctx) {
                    .set("cards", std::move(cards))
                    .set("enrolled_questions", std::move(questions))
                    .set("identification_failures", d.identification_failures)
-                   .set("locked_out", d.locked_out())
-                   .dump()
-            << '\n';
+                   .set("locked_out", d.locked_out()));
     return;
   }
   Fields f;
@@ -59,14 +57,14 @@ void run_answers(const HolderOptions& options, Context& ctx) {
     answers.emplace_back(id, ctx.prompter.read(ask, ctx.no_prompt, [&](std::string_view l) { ctx.debug(l); }));
   }
   lifecycle::enrol_holder_answers(site, options.site.op(), options.holder_id, answers);
-  if (ctx.json) ctx.o() << Json::object().set("ok", true).set("holder_id", options.holder_id).set("answers", static_cast<std::int64_t>(answers.size())).dump() << '\n';
+  if (ctx.json) ctx.emit(Json::object().set("ok", true).set("holder_id", options.holder_id).set("answers", static_cast<std::int64_t>(answers.size())));
   else if (!ctx.quiet) ctx.o() << "Holder " << options.holder_id << ": " << answers.size() << " security answers enrolled\n";
 }
 
 void run_clear(const HolderOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx, "holder");
   lifecycle::clear_lockout(site, options.site.op(), options.holder_id, options.reason);
-  if (ctx.json) ctx.o() << Json::object().set("ok", true).set("holder_id", options.holder_id).set("cleared", true).dump() << '\n';
+  if (ctx.json) ctx.emit(Json::object().set("ok", true).set("holder_id", options.holder_id).set("cleared", true));
   else if (!ctx.quiet) ctx.o() << "Holder " << options.holder_id << ": failed identifications cleared\n";
 }
 

@@ -104,7 +104,8 @@ void run_init(InitOptions& options, Context& ctx) {
     action = "installation created";
   }
   if (ctx.json) {
-    ctx.o() << Json::object().set("home", paths.dir).set("result", action).set("key_version", version).dump() << '\n';
+    const char* word = action == "installation created" ? "created" : imported ? "imported" : "rotated";
+    ctx.emit(Json::object().set("home", paths.dir).set("action", word).set("key_version", version));
   } else {
     Fields().add("Installation", paths.dir).add("Result", action).add("Master key version", std::to_string(version)).print(ctx.o());
   }

@@ -101,7 +101,7 @@ void print_issue_result(const lifecycle::IssueResult& result, const std::string&
     Json j = Json::object()
                  .set("ok", true)
                  .set("card_id", result.card_id)
-                 .set("holder", result.holder_id)
+                 .set("holder_id", result.holder_id)
                  .set("template", template_name)
                  .set("algorithm", crypto::info(result.algorithm).name)
                  .set("key_version", result.key_version)
@@ -111,7 +111,7 @@ void print_issue_result(const lifecycle::IssueResult& result, const std::string&
     if (!result.replaced_card.empty()) j.set("replaced_card", result.replaced_card);
     if (result.awaiting_certificates) j.set("awaiting_certificates", true);
     if (show_pin) j.set("first_pin", std::string(result.pin.text()));
-    ctx.o() << j.dump() << '\n';
+    ctx.emit(j);
     return;
   }
   Fields f;
@@ -188,14 +188,12 @@ void run_issue(IssueOptions& options, Context& ctx) {
     if (ctx.json) {
       Json plan = Json::array();
       for (const auto& s : result.plan) plan.push(Json(s));
-      ctx.o() << Json::object()
+      ctx.emit(Json::object()
                      .set("ok", true)
                      .set("dry_run", true)
                      .set("card_id", result.card_id)
                      .set("found", lifecycle::to_string(result.found))
-                     .set("plan", std::move(plan))
-                     .dump()
-              << '\n';
+                     .set("plan", std::move(plan)));
     } else {
       ctx.o() << "Card " << result.card_id << " (" << lifecycle::to_string(result.found) << "); the steps, none done:\n";
       int n = 0;

@@ -49,7 +49,7 @@ Json report_json(const lifecycle::BatchReport& report, const lifecycle::BatchFil
                  .set("line", h.row.line)
                  .set("holder_id", h.row.holder_id)
                  .set("template", h.row.template_name)
-                 .set("result", lifecycle::to_string(h.result));
+                 .set("outcome", lifecycle::to_string(h.result));
     if (!h.card_id.empty()) j.set("card_id", h.card_id);
     if (!h.reader.empty()) j.set("reader", h.reader);
     if (!h.error.empty()) j.set("error", h.error);
@@ -165,9 +165,8 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
   Json j = report_json(report, file, options.batch_file);
   if (!options.report_file.empty())  // it holds first PINs: 0600, written atomically
     files::write_atomic(options.report_file, to_bytes(j.dump() + "\n"), 0600);
-  if (ctx.json) {
-    ctx.o() << j.dump() << '\n';
-  } else {
+  const bool complete = report.count(R::issued) + report.count(R::already_issued) == total;
+  if (!ctx.json) {
     for (const auto& h : report.holders) {
       ctx.o() << fmt::format("{:<12} {:<16} {:<14}", h.row.holder_id, lifecycle::to_string(h.result), h.card_id);
       if (h.first_pin) ctx.o() << " first PIN " << h.first_pin->text();
@@ -178,11 +177,20 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
                            report.count(R::already_issued), report.count(R::pending), report.count(R::failed),
                            report.count(R::queued), report.interrupted ? " (interrupted)" : "");
   }
+  if (complete) {
+    if (ctx.json) ctx.emit(j);
+  } else {
+    ctx.fail(Error(ErrorKind::partial,
+                   std::to_string(total - report.count(R::issued) - report.count(R::already_issued)) + " of " +
+                       std::to_string(total) + " holder(s) have no card yet" +
+                       (report.interrupted ? " (the batch was interrupted)" : ""),
+                   "run the same command again: issued holders are skipped, and the others get their cards"),
+             j);
+  }
   ctx.o().flush();
   if (ctx.o())
     for (const auto& h : report.holders)
       if (h.first_pin && !h.card_id.empty()) lifecycle::first_pin_delivered(site, h.card_id);
-  if (report.count(R::issued) + report.count(R::already_issued) != total) ctx.exit_code = static_cast<int>(ExitCode::failure);
 }
 
 }  // namespace cardctl::cli

@@ -1,29 +1,25 @@
-// Layer 10: a tiny JSON value for --json output (RFC 8259). Objects keep insertion order so the output reads
-// in the same order as the text form. Strings are escaped; bytes that are not valid UTF-8 become U+FFFD.
+// Layer 10: the JSON value of every --json document, on nlohmann::json (RFC 8259). Objects keep insertion order
+// so the output reads in the order of the text form; bytes that are not valid UTF-8 become U+FFFD.
 #pragma once
 
 #include <concepts>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
-#include <vector>
 
 namespace cardctl::cli {
 
 class Json {
  public:
-  using Array = std::vector<Json>;
-  using Object = std::vector<std::pair<std::string, Json>>;
-
   Json() = default;  // null
   Json(std::nullptr_t) {}
   Json(bool b) : value_(b) {}
   template <std::integral I>
     requires(!std::same_as<I, bool>)
-  Json(I i) : value_(static_cast<std::int64_t>(i)) {}
+  Json(I i) : value_(i) {}
   Json(std::string s) : value_(std::move(s)) {}
   Json(std::string_view s) : value_(std::string(s)) {}
   Json(const char* s) : value_(std::string(s)) {}
@@ -32,20 +28,24 @@ class Json {
     if (v) *this = Json(*v);
   }
 
-  static Json array() { Json j; j.value_ = Array{}; return j; }
-  static Json object() { Json j; j.value_ = Object{}; return j; }
+  static Json array() { Json j; j.value_ = nlohmann::ordered_json::array(); return j; }
+  static Json object() { Json j; j.value_ = nlohmann::ordered_json::object(); return j; }
 
-  /// Adds a member to an object (keeps order; the caller does not repeat keys).
-  Json& set(std::string key, Json value);
+  /// Adds a member to an object, replacing one of the same name.
+  Json& set(const std::string& key, Json value);
   /// Appends to an array.
   Json& push(Json value);
+  /// Whether an object has this member.
+  bool has(const std::string& key) const;
 
   /// Pretty-printed with two-space indentation, no trailing newline.
   std::string dump() const;
 
+  const nlohmann::ordered_json& value() const { return value_; }
+  nlohmann::ordered_json& value() { return value_; }
+
  private:
-  void dump_to(std::string& out, int depth) const;
-  std::variant<std::nullptr_t, bool, std::int64_t, std::string, Array, Object> value_{nullptr};
+  nlohmann::ordered_json value_;
 };
 
 /// s as a JSON string literal, quotes included.

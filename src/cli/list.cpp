@@ -63,7 +63,7 @@ void run_list(const ListOptions& options, Context& ctx) {
       Json card = Json::object();
       list.push(std::move(add_card_fields(card, cards[i], holders[i])));
     }
-    ctx.o() << Json::object().set("ok", true).set("cards", std::move(list)).dump() << '\n';
+    ctx.emit(Json::object().set("ok", true).set("cards", std::move(list)));
     return;
   }
   if (cards.empty()) {

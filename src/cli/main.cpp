@@ -7,7 +7,9 @@
 
 #include "cardctl/error.hpp"
 #include "context.hpp"
+#include "exit_codes.hpp"
 #include "output.hpp"
+#include "suggest.hpp"
 #include "process.hpp"
 #include "audit_cmd.hpp"
 #include "challenge.hpp"
@@ -33,10 +35,7 @@ namespace cli = cardctl::cli;
 
 namespace {
 
-constexpr const char* kFooter =
-    "Secrets are never taken from the command line: see cardctl(1), SECRETS.\n"
-    "Exit status: 0 ok, 1 failure, 2 usage, 3 card error, 4 wrong PIN/PUK/response, 5 blocked,\n"
-    "6 policy refusal, 7 not found, 8 I/O.\n\n"
+constexpr const char* kExamples =
     "Examples:\n"
     "  cardctl readers\n"
     "  cardctl status\n"
@@ -54,12 +53,28 @@ constexpr const char* kFooter =
     "  cardctl revoke 12345678 --reason 'lost'\n\n"
     "Run 'cardctl COMMAND --help' for a command's options, 'man cardctl' for the details.";
 
+std::string footer() {
+  return "Secrets are never taken from the command line: see cardctl(1), SECRETS.\n"
+         "Exit status: " + cli::exit_code_summary() + ".\n\n" + kExamples;
+}
+
+/// With --json, the error is also the command's one JSON document on stdout.
+void report(cli::Context& ctx, bool json, const cli::Json& error) {
+  if (json && !ctx.json_emitted) ctx.emit(cli::Json::object().set("ok", false).set("error", error));
+}
+
+int fail(cli::Context& ctx, bool json, std::string_view code, cli::ExitCode exit, const std::string& message,
+         const std::string& hint) {
+  cli::report_error(ctx.e(), message, hint, ctx.color);
+  report(ctx, json, cli::error_json(code, static_cast<int>(exit), message, hint));
+  return static_cast<int>(exit);
+}
+
 int run(int argc, char** argv, cli::Context& ctx) {
   CLI::App app{"cardctl: look after PIV smart cards, from first issue to offline unblock", "cardctl"};
   app.set_version_flag("--version", "cardctl " CARDCTL_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand too
-  app.footer(kFooter);
   cli::add_global_options(app, ctx);
 
   // The subcommands, one file each.
@@ -82,7 +97,14 @@ int run(int argc, char** argv, cli::Context& ctx) {
   cli::setup_holder(app, ctx);
   cli::setup_operator(app, ctx);
   cli::setup_audit(app, ctx);
+  // Set last: a subcommand copies its parent's footer when it is created, and each has its own examples.
+  app.footer(footer());
 
+  // --json decides the shape of errors too, even those found before it is parsed.
+  const bool json = cli::argv_has(argc, argv, "--json");
+  if (auto unknown = cli::unknown_command(app, argc, argv)) {
+    return fail(ctx, json, "usage", cli::ExitCode::usage, unknown->message, unknown->hint);
+  }
   try {
     app.parse(argc, argv);
     return ctx.exit_code;
@@ -90,19 +112,22 @@ int run(int argc, char** argv, cli::Context& ctx) {
     return app.exit(e, ctx.o(), ctx.e());
   } catch (const CLI::ParseError& e) {
     std::string where = "cardctl";
-    for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
-    cli::report_error(ctx.e(), e.what(), "run '" + where + " --help' for usage", ctx.color);
-    return static_cast<int>(cardctl::ExitCode::usage);
+    for (const CLI::App* sub = &app; !sub->get_subcommands().empty();) {
+      sub = sub->get_subcommands().front();
+      where += " " + sub->get_name();
+    }
+    return fail(ctx, json, "usage", cli::ExitCode::usage, e.what(), "run '" + where + " --help' for usage");
   } catch (const cardctl::Error& e) {
     cli::report_error(ctx.e(), e, ctx.verbose, ctx.color);
-    return static_cast<int>(cardctl::exit_code_for(e.kind()));
+    report(ctx, json, cli::error_json(e));
+    return static_cast<int>(cli::exit_code_for(e.kind()));
   } catch (const std::exception& e) {
-    cli::report_error(ctx.e(), std::string("internal error: ") + e.what(),
-                      "this is a bug in cardctl; please report it with the output of --verbose", ctx.color);
+    return fail(ctx, json, "internal", cli::ExitCode::internal, std::string("internal error: ") + e.what(),
+                "this is a bug in cardctl; please report it with the output of --verbose");
   } catch (...) {
-    cli::report_error(ctx.e(), "internal error", "this is a bug in cardctl; please report it", ctx.color);
+    return fail(ctx, json, "internal", cli::ExitCode::internal, "internal error",
+                "this is a bug in cardctl; please report it");
   }
-  return static_cast<int>(cardctl::ExitCode::failure);
 }
 
 }  // namespace
@@ -113,7 +138,7 @@ int main(int argc, char** argv) {
     cli::harden_process();
   } catch (const cardctl::Error& e) {
     cli::report_error(std::cerr, e, false, false);
-    return static_cast<int>(cardctl::exit_code_for(e.kind()));
+    return static_cast<int>(cli::exit_code_for(e.kind()));
   }
   // A file-size limit must surface as an I/O error (EFBIG) that leaves no partial write, not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -122,7 +147,7 @@ int main(int argc, char** argv) {
   std::cout.flush();
   if (!std::cout && code == 0) {  // a command that failed has reported its own error already
     cli::report_error(std::cerr, "writing the output failed", "stdout is closed, or full (disk, pipe)", ctx.color);
-    return static_cast<int>(cardctl::ExitCode::io);
+    return static_cast<int>(cli::ExitCode::io);
   }
   return code;
 }

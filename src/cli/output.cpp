@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "cardctl/apdu.hpp"
+#include "exit_codes.hpp"
 
 namespace cardctl::cli {
 
@@ -54,6 +55,16 @@ void report_error(std::ostream& err, const Error& e, bool verbose, bool color) {
     err << fmt::format("cardctl: detail: PC/SC code 0x{:08X}\n", static_cast<unsigned long>(*e.pcsc_code()));
   }
   if (e.retries()) err << "cardctl: detail: tries left " << *e.retries() << '\n';
+}
+
+Json error_json(std::string_view code, int exit, std::string_view message, std::string_view hint) {
+  return Json::object().set("code", code).set("exit", exit).set("message", message).set("hint", hint);
+}
+
+Json error_json(const Error& e) {
+  Json j = error_json(to_string(e.kind()), static_cast<int>(exit_code_for(e.kind())), e.what(), e.hint());
+  if (e.retries()) j.set("tries_left", *e.retries());
+  return j;
 }
 
 }  // namespace cardctl::cli

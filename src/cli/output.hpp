@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cardctl/error.hpp"
+#include "json.hpp"
 
 namespace cardctl::cli {
 
@@ -35,5 +36,10 @@ std::string holder_label(const std::string& holder_id, const std::string& name);
 void report_error(std::ostream& err, const Error& e, bool verbose, bool color);
 /// "cardctl: error: <message>" with an optional hint, for errors that are not cardctl::Error.
 void report_error(std::ostream& err, std::string_view message, std::string_view hint, bool color);
+
+/// The "error" member of a failed command's --json document: code (the error kind), exit, message, hint, and
+/// tries_left when the card said how many are left.
+Json error_json(const Error& e);
+Json error_json(std::string_view code, int exit, std::string_view message, std::string_view hint);
 
 }  // namespace cardctl::cli

@@ -66,7 +66,7 @@ void run_pin_verify(const PinVerifyOptions& options, Context& ctx) {
   session.close(transport::Disposition::reset);  // the PIN stays verified for no one
 
   if (ctx.json) {
-    ctx.o() << Json::object().set("ok", true).set("card_id", card_id).set("pin", tries_json(after)).dump() << '\n';
+    ctx.emit(Json::object().set("ok", true).set("card_id", card_id).set("pin", tries_json(after)));
   } else if (after.remaining >= 0) {
     ctx.o() << "PIN correct (" << after.remaining << (after.remaining == 1 ? " try" : " tries") << ")\n";
   } else {
@@ -87,9 +87,9 @@ void run_pin_change(const PinChangeOptions& options, Context& ctx) {
   session.close(transport::Disposition::reset);
 
   if (ctx.json) {
-    ctx.o() << Json::object().set("ok", true).set("card_id", card_id).dump() << '\n';
+    ctx.emit(Json::object().set("ok", true).set("card_id", card_id));
   } else {
-    ctx.note((card_id ? "card " + *card_id + ": " : std::string()) + "the PIN is changed");
+    ctx.done((card_id ? "card " + *card_id + ": " : std::string()) + "the PIN is changed");
   }
 }
 

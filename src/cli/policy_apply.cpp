@@ -118,16 +118,14 @@ void run_policy_apply(const PolicyApplyOptions& options, Context& ctx) {
                        .set("templates_removed", name_array(plan.changes.templates_removed))
                        .set("templates_changed", name_array(plan.changes.templates_changed))
                        .set("helpdesk_changed", plan.changes.helpdesk_changed);
-    ctx.o() << Json::object()
+    ctx.emit(Json::object()
                    .set("ok", true)
                    .set("applied", applied)
                    .set("installed", plan.installed_path)
                    .set("old_sha256", plan.old_sha256)
                    .set("new_sha256", plan.new_sha256)
                    .set("changes", std::move(changes))
-                   .set("diff", plan.diff)
-                   .dump()
-            << '\n';
+                   .set("diff", plan.diff));
   } else if (applied) {
     Fields().add("Applied", plan.installed_path).add("SHA-256", plan.new_sha256).print(ctx.o());
   }

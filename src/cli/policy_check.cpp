@@ -24,17 +24,21 @@ void setup_policy(CLI::App& app, Context& ctx) {
 
 void run_policy_check(const PolicyCheckOptions& options, Context& ctx) {
   auto diags = policy::check_policy(options.file);
-  if (ctx.json) {
-    Json list = Json::array();
-    for (const auto& d : diags)
-      list.push(Json::object().set("file", d.source).set("line", d.line).set("key", d.key).set("message", d.message));
-    ctx.o() << Json::object().set("file", options.file).set("valid", diags.empty()).set("problems", std::move(list)).dump()
-            << '\n';
-  } else {
+  Json report = Json::object().set("file", options.file);
+  Json list = Json::array();
+  for (const auto& d : diags)
+    list.push(Json::object().set("file", d.source).set("line", d.line).set("key", d.key).set("message", d.message));
+  report.set("problems", std::move(list));
+  if (!ctx.json)
     for (const auto& d : diags) ctx.o() << d.to_string() << '\n';
-    if (diags.empty()) ctx.note(options.file + ": no problems");
+  if (!diags.empty()) {
+    return ctx.fail(Error(ErrorKind::policy,
+                          std::to_string(diags.size()) + " problem(s) in the policy " + options.file,
+                          "fix each one at the line shown, then check again"),
+                    std::move(report));
   }
-  if (!diags.empty()) ctx.exit_code = static_cast<int>(ExitCode::policy);
+  if (ctx.json) ctx.emit(std::move(report));
+  else ctx.done(options.file + ": no problems");
 }
 
 }  // namespace cardctl::cli

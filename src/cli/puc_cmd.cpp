@@ -24,15 +24,13 @@ void run_puc_show(const PucOptions& options, Context& ctx) {
   // Written and flushed before the disclosure is recorded as done; a closed output records it undelivered.
   req.deliver = [&ctx](const lifecycle::RespondResult& result) {
     if (ctx.json) {
-      ctx.o() << Json::object()
+      ctx.emit(Json::object()
                      .set("ok", true)
                      .set("card_id", result.card_id)
-                     .set("holder", result.holder_id)
+                     .set("holder_id", result.holder_id)
                      .set("name", result.holder_name)
                      .set("puk", std::string(result.puk->text()))
-                     .set("unblocks_left_in_period", result.unblocks_left_in_period)
-                     .dump()
-              << '\n';
+                     .set("unblocks_left_in_period", result.unblocks_left_in_period));
     } else {
       Fields()
           .add("Card", result.card_id)
@@ -67,15 +65,13 @@ void run_puc_rotate(const PucOptions& options, Context& ctx) {
                            "only cards issued by this installation have an escrowed PUK to rotate");
     auto tries = with_context("reading the PUK retry counter", [&] { return session.puk_retries(); });
     if (ctx.json) {
-      ctx.o() << Json::object()
+      ctx.emit(Json::object()
                      .set("ok", true)
                      .set("dry_run", true)
                      .set("card_id", card_id)
-                     .set("holder", card->holder_id)
+                     .set("holder_id", card->holder_id)
                      .set("rotation_due", due)
-                     .set("puk_tries_left", tries.remaining >= 0 ? Json(tries.remaining) : Json())
-                     .dump()
-              << '\n';
+                     .set("puk_tries_left", tries.remaining >= 0 ? Json(tries.remaining) : Json()));
     } else {
       Fields()
           .add("Card", card_id)
@@ -91,16 +87,14 @@ void run_puc_rotate(const PucOptions& options, Context& ctx) {
   auto result = lifecycle::rotate_puk(site, session, options.site.op(), options.force);
   session.close(transport::Disposition::reset);
   if (ctx.json) {
-    ctx.o() << Json::object()
+    ctx.emit(Json::object()
                    .set("ok", true)
                    .set("card_id", result.card_id)
-                   .set("holder", result.holder_id)
+                   .set("holder_id", result.holder_id)
                    .set("was_due", due)
-                   .set("resumed", result.resumed)
-                   .dump()
-            << '\n';
+                   .set("resumed", result.resumed));
   } else {
-    ctx.note("card " + result.card_id + ": the PUK is replaced and the new one escrowed" +
+    ctx.done("card " + result.card_id + ": the PUK is replaced and the new one escrowed" +
              (result.resumed ? " (an interrupted rotation was finished)" : ""));
   }
 }

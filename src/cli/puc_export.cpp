@@ -340,7 +340,7 @@ void run_puc_export(const PucExportOptions& options, Context& ctx) {
   if (ctx.json) {
     Json list = Json::array();
     for (const auto& e : exports) list.push(Json::object().set("card_id", e.card.card_id).set("file", e.file));
-    ctx.o() << Json::object().set("ok", true).set("exported", std::move(list)).dump() << '\n';
+    ctx.emit(Json::object().set("ok", true).set("exported", std::move(list)));
   } else {
     for (const auto& e : exports) ctx.o() << "Card " << e.card.card_id << ": " << e.file << '\n';
   }

@@ -50,9 +50,9 @@ void run_puk_change(const PukChangeOptions& options, Context& ctx) {
   session.close(transport::Disposition::reset);
 
   if (ctx.json) {
-    ctx.o() << Json::object().set("ok", true).set("card_id", card_id).dump() << '\n';
+    ctx.emit(Json::object().set("ok", true).set("card_id", card_id));
   } else {
-    ctx.note((card_id ? "card " + *card_id + ": " : std::string()) + "the PUK is changed");
+    ctx.done((card_id ? "card " + *card_id + ": " : std::string()) + "the PUK is changed");
   }
 }
 

@@ -46,7 +46,7 @@ void run_readers(const ReadersOptions&, Context& ctx) {
                     .set("card_present", r.card_present)
                     .set("atr", r.card_present ? Json(to_hex_upper(r.atr)) : Json()));
     }
-    ctx.o() << Json::object().set("readers", std::move(list)).dump() << '\n';
+    ctx.emit(Json::object().set("readers", std::move(list)));
     return;
   }
 

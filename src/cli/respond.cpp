@@ -79,7 +79,7 @@ void run_respond(RespondOptions& options, Context& ctx) {
   if (options.report_rejected) {
     int reports = lifecycle::report_rejected_response(site, options.card_id, options.site.op());
     if (ctx.json)
-      ctx.o() << Json::object().set("card_id", options.card_id).set("rejected_reports", reports).dump() << '\n';
+      ctx.emit(Json::object().set("card_id", options.card_id).set("rejected_reports", reports));
     else
       Fields().add("Card", options.card_id).add("Rejected responses reported", std::to_string(reports)).print(ctx.o());
     return;
@@ -112,9 +112,9 @@ void run_respond(RespondOptions& options, Context& ctx) {
                " correctly read response(s) before: its admin key may have been changed (see cardctl(1), SECURITY); "
                "if this one is rejected too, revoke and replace the card");
     if (ctx.json) {
-      ctx.o() << Json::object()
+      ctx.emit(Json::object()
                      .set("card_id", result.card_id)
-                     .set("holder", result.holder_id)
+                     .set("holder_id", result.holder_id)
                      .set("name", result.holder_name)
                      .set("algorithm", crypto::info(result.algorithm).name)
                      .set("key_version", static_cast<std::int64_t>(result.key_version))
@@ -122,9 +122,7 @@ void run_respond(RespondOptions& options, Context& ctx) {
                      .set("check", result.response.check)
                      .set("unblocks_left_in_period", result.unblocks_left_in_period)
                      .set("rejected_reports", result.rejected_reports)
-                     .set("repeated", result.repeated)
-                     .dump()
-              << '\n';
+                     .set("repeated", result.repeated));
     } else {
       Fields()
           .add("Card", result.card_id)

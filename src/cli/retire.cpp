@@ -43,15 +43,13 @@ void run_retire(const RetireOptions& options, Context& ctx) {
     session.close(transport::Disposition::reset);
   }
   if (ctx.json) {
-    ctx.o() << Json::object()
+    ctx.emit(Json::object()
                    .set("ok", true)
                    .set("card_id", r.card_id)
-                   .set("holder", r.holder_id)
+                   .set("holder_id", r.holder_id)
                    .set("previous_state", store::to_string(r.previous))
                    .set("state", "retired")
-                   .set("wiped", r.wiped)
-                   .dump()
-            << '\n';
+                   .set("wiped", r.wiped));
   } else if (!ctx.quiet) {
     Fields f;
     f.add("Card", r.card_id).add("Holder", r.holder_id).add("State", std::string(store::to_string(r.previous)) + " -> retired");

@@ -33,13 +33,11 @@ void run_revoke(const RevokeOptions& options, Context& ctx) {
   const auto first = options.reason.find_first_not_of(" \t\r\n");
   const std::string reason = options.reason.substr(first, options.reason.find_last_not_of(" \t\r\n") - first + 1);
   if (ctx.json)
-    ctx.o() << Json::object()
+    ctx.emit(Json::object()
                    .set("ok", true)
                    .set("card_id", options.card_id)
                    .set("state", "revoked")
-                   .set("reason", reason)
-                   .dump()
-            << '\n';
+                   .set("reason", reason));
   else
     ctx.o() << "Card " << options.card_id << " revoked (reason: " << reason << ")\n";
 }

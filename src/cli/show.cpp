@@ -79,7 +79,7 @@ void run_show(const ShowOptions& options, Context& ctx) {
                             .set("period_days", d.period_days));
     out.set("puk_rotation_due", d.puk_rotation_due);
     out.set("history", std::move(history));
-    ctx.o() << out.dump() << '\n';
+    ctx.emit(out);
     return;
   }
   Fields f;

@@ -19,25 +19,18 @@ SecureString read_line_secret(const Context& ctx, const SecretRequest& request) 
 
 std::string_view as_view(const SecureString& s) { return {s.data(), s.size()}; }
 
-// The key, shown this once: on stdout (text, or the first JSON line), flushed before it is read back.
+// The key, shown this once and flushed before it is read back: on stdout, or with --json on stderr (the one
+// document on stdout is the outcome, and a key shown once is for the person at the terminal).
 void show_so_key(const Context& ctx, const lifecycle::SoTokenSurvey& survey, const codes::Formatted& code) {
   const auto& alg = crypto::info(survey.so_algorithm);
-  if (ctx.json) {
-    ctx.o() << Json::object()
-                   .set("card_id", survey.card_id)
-                   .set("algorithm", alg.name)
-                   .set("so_unblock_key", Json::object().set("code", code.code).set("check", code.check))
-                   .dump()
-            << '\n';
-  } else {
-    Fields()
-        .add("SO token", survey.card_id)
-        .add("Algorithm", alg.display)
-        .add("SO unblock key", code.code)
-        .add("Check", code.check)
-        .print(ctx.o());
-  }
-  ctx.o().flush();
+  std::ostream& out = ctx.json ? ctx.e() : ctx.o();
+  Fields()
+      .add("SO token", survey.card_id)
+      .add("Algorithm", alg.display)
+      .add("SO unblock key", code.code)
+      .add("Check", code.check)
+      .print(out);
+  out.flush();
   ctx.note("write the SO unblock key and its check on paper now and keep it safe: it is shown this once and stored "
            "nowhere; it is the only way back when the token's PIN is blocked. Then type it back.");
 }
@@ -75,14 +68,12 @@ void run_init_so_token(InitOptions& options, Context& ctx) {
     if (ctx.json) {
       Json list = Json::array();
       for (const auto& s : steps) list.push(s);
-      ctx.o() << Json::object()
+      ctx.emit(Json::object()
                      .set("ok", true)
                      .set("dry_run", true)
                      .set("card_id", survey.card_id)
                      .set("algorithm", crypto::info(survey.so_algorithm).name)
-                     .set("steps", std::move(list))
-                     .dump()
-              << '\n';
+                     .set("steps", std::move(list)));
     } else {
       ctx.o() << "SO token " << survey.card_id << " (dry run, nothing written):\n";
       for (std::size_t i = 0; i < steps.size(); ++i) ctx.o() << "  " << (i + 1) << ". " << steps[i] << '\n';
@@ -106,8 +97,8 @@ void run_init_so_token(InitOptions& options, Context& ctx) {
   const auto& alg = crypto::info(survey.so_algorithm);
   if (ctx.json) {
     auto out = Json::object().set("ok", true).set("card_id", survey.card_id).set("algorithm", alg.name);
-    if (!existing) out.set("home", paths.dir).set("installation", "created");
-    ctx.o() << out.dump() << '\n';
+    out.set("home", paths.dir).set("installation_created", !existing);
+    ctx.emit(out);
   } else {
     if (!existing) ctx.note("installation created in " + paths.dir);
     ctx.note("card " + survey.card_id + " is the SO token (" + alg.display +
@@ -145,14 +136,12 @@ void run_so_unblock(SoUnblockOptions& options, Context& ctx) {
   auto& p = c.pending;
   auto code = p.code();
   if (ctx.json) {
-    ctx.o() << Json::object()
+    ctx.emit(Json::object()
                    .set("card_id", p.card_id)
                    .set("serial", c.serial ? Json(*c.serial) : Json())
                    .set("challenge", code.code)
                    .set("check", code.check)
-                   .set("pin_tries_left", p.pin.remaining >= 0 ? Json(p.pin.remaining) : Json())
-                   .dump()
-            << '\n';
+                   .set("pin_tries_left", p.pin.remaining >= 0 ? Json(p.pin.remaining) : Json()));
   } else {
     Fields f;
     f.add("SO token", p.card_id);
@@ -189,15 +178,13 @@ void run_so_unblock(SoUnblockOptions& options, Context& ctx) {
   if (site) site->audit({"", options.site.op(), "so-unblock", p.card_id, "", "ok", "", {}});
 
   if (ctx.json) {
-    ctx.o() << Json::object()
+    ctx.emit(Json::object()
                    .set("ok", true)
                    .set("card_id", p.card_id)
-                   .set("result", "unblocked")
-                   .set("audited", site.has_value())
-                   .dump()
-            << '\n';
+                   .set("unblocked", true)
+                   .set("audited", site.has_value()));
   } else {
-    ctx.note("SO token " + p.card_id + ": the PIN is set and its retry counter restored");
+    ctx.done("SO token " + p.card_id + ": the PIN is set and its retry counter restored");
   }
   if (!site)
     ctx.note("no installation was reachable (--home, CARDCTL_HOME): worked offline, nothing was audited");

@@ -220,7 +220,7 @@ void run_status(const StatusOptions&, Context& ctx) {
     session.close(transport::Disposition::leave);
   }
   if (ctx.json) {
-    ctx.o() << status_json(st).dump() << '\n';
+    ctx.emit(status_json(st));
   } else {
     print_status(ctx.o(), st);
   }

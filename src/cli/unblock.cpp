@@ -84,17 +84,15 @@ void unblock_with_puk(UnblockOptions& options, Context& ctx, piv::PivSession& se
     }
   }
   if (ctx.json) {
-    ctx.o() << Json::object()
+    ctx.emit(Json::object()
                    .set("ok", true)
                    .set("card_id", card_id)
                    .set("method", "puk")
                    .set("recorded", recorded)
-                   .set("puk_rotated", rotated)
-                   .dump()
-            << '\n';
+                   .set("puk_rotated", rotated));
     return;
   }
-  ctx.note("card " + card_id + ": the PIN is set and its retry counter restored");
+  ctx.done("card " + card_id + ": the PIN is set and its retry counter restored");
   if (rotated) ctx.note("the PUK had been disclosed and is now replaced; the helpdesk holds the new one");
   else if (!recorded) ctx.note("no installation named (--home): the PUK use is not recorded here");
 }
@@ -103,7 +101,7 @@ Json plan_json(const lifecycle::InPersonPlan& plan) {
   return Json::object()
       .set("ok", true)
       .set("card_id", plan.card_id)
-      .set("holder", plan.holder_id)
+      .set("holder_id", plan.holder_id)
       .set("name", plan.holder_name)
       .set("method", plan.method)
       .set("over_limit", plan.over_limit);
@@ -117,7 +115,7 @@ void unblock_in_person(UnblockOptions& options, Context& ctx, piv::PivSession& s
                                                      : "the escrowed PUK (not shown) resets the PIN";
   if (options.dry_run) {
     if (ctx.json) {
-      ctx.o() << plan_json(plan).set("dry_run", true).dump() << '\n';
+      ctx.emit(plan_json(plan).set("dry_run", true));
     } else {
       Fields()
           .add("Card", plan.card_id)
@@ -134,9 +132,9 @@ void unblock_in_person(UnblockOptions& options, Context& ctx, piv::PivSession& s
   Pin pin = ctx.secret<Pin>(options.inputs.new_pin);
   lifecycle::unblock_in_person(site, session, req, pin);
   if (ctx.json) {
-    ctx.o() << plan_json(plan).dump() << '\n';
+    ctx.emit(plan_json(plan));
   } else {
-    ctx.note("card " + plan.card_id + ": the PIN is set and its retry counter restored (audited as in-person)");
+    ctx.done("card " + plan.card_id + ": the PIN is set and its retry counter restored (audited as in-person)");
   }
 }
 }  // namespace
@@ -190,7 +188,7 @@ void run_unblock(UnblockOptions& options, Context& ctx) {
   }
   piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = true, .trace = ctx.trace()});
   auto pending = with_context("card in " + connection->reader(), [&] { return lifecycle::begin_offline_unblock(session); });
-  print_challenge(ctx, pending);
+  print_challenge(ctx, pending, false);
   print_result(ctx, pending);
   finish_unblock(ctx, session, pending, options.inputs, std::nullopt);
   session.close(transport::Disposition::reset);

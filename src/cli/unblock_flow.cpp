@@ -25,21 +25,20 @@ policy::PinRules pin_rules(const UnblockInputs& inputs) {
   return p.card_template(inputs.template_name).pin;
 }
 
-void print_challenge(const Context& ctx, const lifecycle::PendingChallenge& p) {
+void print_challenge(Context& ctx, const lifecycle::PendingChallenge& p, bool detached) {
   auto code = p.code();
-  if (ctx.json) {
-    ctx.o() << Json::object()
-                   .set("card_id", p.card_id)
-                   .set("algorithm", crypto::info(p.algorithm).name)
-                   .set("challenge", code.code)
-                   .set("check", code.check)
-                   .set("pin_tries_left", p.pin.remaining >= 0 ? Json(p.pin.remaining) : Json())
-                   .dump()
-            << '\n';
-  } else {
-    Fields().add("Card", p.card_id).add("Challenge", code.code).add("Check", code.check).print(ctx.o());
+  if (ctx.json && detached) {
+    ctx.emit(Json::object()
+                 .set("card_id", p.card_id)
+                 .set("algorithm", crypto::info(p.algorithm).name)
+                 .set("challenge", code.code)
+                 .set("check", code.check)
+                 .set("pin_tries_left", p.pin.remaining >= 0 ? Json(p.pin.remaining) : Json()));
+    return;
   }
-  ctx.o().flush();
+  std::ostream& out = ctx.json ? ctx.e() : ctx.o();
+  Fields().add("Card", p.card_id).add("Challenge", code.code).add("Check", code.check).print(out);
+  out.flush();
 }
 
 void finish_unblock(Context& ctx, piv::PivSession& session, const lifecycle::PendingChallenge& pending,
@@ -65,9 +64,12 @@ void finish_unblock(Context& ctx, piv::PivSession& session, const lifecycle::Pen
   }
   lifecycle::finish_offline_unblock(session, pending, response, pin, !inputs.no_check);
   if (ctx.json) {
-    ctx.o() << Json::object().set("card_id", pending.card_id).set("result", "unblocked").dump() << '\n';
+    ctx.emit(Json::object()
+                 .set("card_id", pending.card_id)
+                 .set("algorithm", crypto::info(pending.algorithm).name)
+                 .set("unblocked", true));
   } else {
-    ctx.note("card " + pending.card_id + ": the PIN is set and its retry counter restored");
+    ctx.done("card " + pending.card_id + ": the PIN is set and its retry counter restored");
   }
 }
 

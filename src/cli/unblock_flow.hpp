@@ -23,7 +23,10 @@ void add_unblock_inputs(CLI::App& app, UnblockInputs& inputs);
 /// The PIN rules the new PIN must follow: the named template's, else the PIV defaults.
 policy::PinRules pin_rules(const UnblockInputs& inputs);
 /// Prints the card id and the challenge (text or JSON) on stdout.
-void print_challenge(const Context& ctx, const lifecycle::PendingChallenge& pending);
+/// The card id and challenge for the holder to read out. With --json and detached, they are the command's
+/// document; with --json and a response still to come, they go to stderr as text, since the one document
+/// on stdout is the outcome.
+void print_challenge(Context& ctx, const lifecycle::PendingChallenge& pending, bool detached);
 /// Reads the response (or uses `typed`) and the new PIN, checks both, and finishes the unblock.
 void finish_unblock(Context& ctx, piv::PivSession& session, const lifecycle::PendingChallenge& pending,
                     const UnblockInputs& inputs, std::optional<std::string> typed);

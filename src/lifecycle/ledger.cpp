@@ -1,5 +1,9 @@
 #include "cardctl/ledger.hpp"
 
+#include <algorithm>
+
+#include "cardctl/policy.hpp"
+
 #include <set>
 
 namespace cardctl::lifecycle {
@@ -93,6 +97,16 @@ std::map<std::string, store::CardState> Ledger::card_states() const {
     else if (e.action == "retire") out[e.card_id] = store::CardState::retired;
   }
   return out;
+}
+
+std::vector<std::string> known_audit_actions() {
+  std::vector<std::string> actions = {"init",     "import-master", "rotate",     "operator",     "keystore",
+                                      "holder",   audit_words::identify, audit_words::respond, audit_words::puc,
+                                      "issue",    "revoke",        "retire",     "policy",       "so-token",
+                                      "so-unblock", "unblock",     "audit-verify"};
+  for (const auto& c : policy::role_commands())
+    if (std::find(actions.begin(), actions.end(), c) == actions.end()) actions.push_back(c);
+  return actions;
 }
 
 }  // namespace cardctl::lifecycle

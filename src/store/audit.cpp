@@ -1,14 +1,19 @@
 #include "cardctl/audit.hpp"
 
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <optional>
 #include <cstring>
+#include <ctime>
+#include <regex>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "cardctl/crypto.hpp"
 #include "cardctl/error.hpp"
@@ -19,98 +24,41 @@ namespace cardctl::store {
 namespace {
 constexpr std::size_t kMacField = 8 + 64 + 2;  // ,"mac":" + 64 hex + "}
 
-void json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-// Reads one JSON string as json_string writes it, starting at the opening quote; pos ends after the closing
-// quote. false when the text there is not such a string.
-bool read_string(std::string_view line, std::size_t& pos, std::string& out) {
-  out.clear();
-  if (pos >= line.size() || line[pos] != '"') return false;
-  for (++pos; pos < line.size(); ++pos) {
-    char c = line[pos];
-    if (c == '"') {
-      ++pos;
-      return true;
-    }
-    if (c != '\\') {
-      out.push_back(c);
-      continue;
-    }
-    if (++pos >= line.size()) return false;
-    char n = line[pos];
-    if (n == 'u') {
-      if (pos + 4 >= line.size()) return false;
-      std::string hex(line.substr(pos + 1, 4));
-      char* end = nullptr;
-      long v = std::strtol(hex.c_str(), &end, 16);
-      if (end != hex.c_str() + 4 || v > 0xFF) return false;
-      out.push_back(static_cast<char>(v));
-      pos += 4;
-    } else {
-      out.push_back(n == 'n' ? '\n' : n == 't' ? '\t' : n == 'r' ? '\r' : n);
-    }
-  }
-  return false;
-}
-
-bool expect(std::string_view line, std::size_t& pos, std::string_view text) {
-  if (line.substr(pos, text.size()) != text) return false;
-  pos += text.size();
-  return true;
-}
-
 struct ParsedLine {
   AuditEntry entry;
   std::string prev;
 };
 
-// Parses a line in the exact shape audit_canonical writes (with or without the MAC after it), field by field in
-// order, so that a value or a detail can never be taken for another field.
+// The members of an entry, in the order audit_canonical writes them.
+constexpr std::array<const char*, 7> kTextFields = {"time", "operator", "action", "card", "holder", "outcome", "reason"};
+
+// Parses a line as audit_canonical writes it, with or without the MAC after it: exactly these members in this order, each of its
+// type, so that a value or a detail can never be taken for another field.
 std::optional<ParsedLine> parse_line(std::string_view line) {
+  auto doc = nlohmann::ordered_json::parse(line, nullptr, false);
+  const std::size_t members = kTextFields.size() + 3;  // seq, the text fields, details, prev
+  if (doc.is_discarded() || !doc.is_object() || doc.size() < members || doc.size() > members + 1) return std::nullopt;
+  auto it = doc.begin();
   ParsedLine p;
   AuditEntry& e = p.entry;
-  std::size_t pos = 0;
-  if (!expect(line, pos, "{\"seq\":")) return std::nullopt;
-  std::size_t digits = pos;
-  while (pos < line.size() && line[pos] >= '0' && line[pos] <= '9' && pos - digits < 19)
-    e.seq = e.seq * 10 + static_cast<std::uint64_t>(line[pos++] - '0');
-  if (pos == digits) return std::nullopt;
-  std::pair<const char*, std::string*> fields[] = {{"time", &e.time},       {"operator", &e.operator_name},
-                                                   {"action", &e.action},   {"card", &e.card_id},
-                                                   {"holder", &e.holder_id}, {"outcome", &e.outcome},
-                                                   {"reason", &e.reason}};
-  for (auto& [key, value] : fields)
-    if (!expect(line, pos, ",\"") || !expect(line, pos, key) || !expect(line, pos, "\":") ||
-        !read_string(line, pos, *value))
-      return std::nullopt;
-  if (!expect(line, pos, ",\"details\":{")) return std::nullopt;
-  while (pos < line.size() && line[pos] == '"') {
-    std::string k, v;
-    if (!read_string(line, pos, k) || !expect(line, pos, ":") || !read_string(line, pos, v)) return std::nullopt;
-    e.details.emplace_back(std::move(k), std::move(v));
-    if (pos < line.size() && line[pos] == ',') ++pos;
+  if (it.key() != "seq" || !it.value().is_number_unsigned()) return std::nullopt;
+  e.seq = it.value().get<std::uint64_t>();
+  std::string* targets[] = {&e.time, &e.operator_name, &e.action, &e.card_id, &e.holder_id, &e.outcome, &e.reason};
+  for (std::size_t i = 0; i < kTextFields.size(); ++i) {
+    ++it;
+    if (it.key() != kTextFields[i] || !it.value().is_string()) return std::nullopt;
+    *targets[i] = it.value().get<std::string>();
   }
-  if (!expect(line, pos, "},\"prev\":") || !read_string(line, pos, p.prev)) return std::nullopt;
+  ++it;
+  if (it.key() != "details" || !it.value().is_object()) return std::nullopt;
+  for (const auto& [k, v] : it.value().items()) {
+    if (!v.is_string()) return std::nullopt;
+    e.details.emplace_back(k, v.get<std::string>());
+  }
+  ++it;
+  if (it.key() != "prev" || !it.value().is_string()) return std::nullopt;
+  p.prev = it.value().get<std::string>();
+  if (++it != doc.end() && (it.key() != "mac" || !it.value().is_string())) return std::nullopt;
   return p;
 }
 
@@ -155,30 +103,59 @@ struct Fd {
 }  // namespace
 
 std::string audit_canonical(const AuditEntry& e, std::uint64_t seq, const std::string& prev) {
-  std::string out = "{\"seq\":" + std::to_string(seq);
-  auto add = [&](const char* k, const std::string& v) {
-    out += ",\"";
-    out += k;
-    out += "\":";
-    json_string(out, v);
-  };
-  add("time", e.time);
-  add("operator", e.operator_name);
-  add("action", e.action);
-  add("card", e.card_id);
-  add("holder", e.holder_id);
-  add("outcome", e.outcome);
-  add("reason", e.reason);
-  out += ",\"details\":{";
-  for (std::size_t i = 0; i < e.details.size(); ++i) {
-    if (i != 0) out.push_back(',');
-    json_string(out, e.details[i].first);
-    out.push_back(':');
-    json_string(out, e.details[i].second);
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  j["seq"] = seq;
+  const std::string* values[] = {&e.time, &e.operator_name, &e.action, &e.card_id, &e.holder_id, &e.outcome, &e.reason};
+  for (std::size_t i = 0; i < kTextFields.size(); ++i) j[kTextFields[i]] = *values[i];
+  nlohmann::ordered_json details = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : e.details) details[k] = v;
+  j["details"] = std::move(details);
+  j["prev"] = prev;
+  // Compact, one line; bytes that are not UTF-8 become U+FFFD (the MAC covers exactly what is written).
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+namespace {
+
+std::string utc_text(std::time_t t, const char* format) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string audit_time_bound(std::string_view text, std::chrono::system_clock::time_point now) {
+  const std::string given(text);
+  const Error bad(ErrorKind::usage, "'" + given + "' is not a time cardctl understands",
+                  "give a UTC date or time (2026-11-01, 2026-11-01T10:00, 2026-11-01T10:00:30Z) or a time back from "
+                  "now (30m, 24h, 7d, 2w, today, yesterday)");
+  const std::time_t now_t = std::chrono::system_clock::to_time_t(now);
+  if (given == "today" || given == "yesterday")
+    return utc_text(now_t - (given == "yesterday" ? 86400 : 0), "%Y-%m-%d");
+  std::smatch m;
+  if (std::regex_match(given, m, std::regex(R"((\d{1,6})([mhdw]))"))) {
+    const long n = std::stol(m[1].str());
+    const long unit = m[2] == "m" ? 60 : m[2] == "h" ? 3600 : m[2] == "d" ? 86400 : 7 * 86400;
+    return utc_text(now_t - n * unit, "%Y-%m-%dT%H:%M:%S");
   }
-  out += "}";
-  add("prev", prev);
-  return out;
+  if (!std::regex_match(given, m, std::regex(R"((\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?Z?)?)")))
+    throw bad;
+  std::tm tm{};
+  tm.tm_year = std::stoi(m[1].str()) - 1900;
+  tm.tm_mon = std::stoi(m[2].str()) - 1;
+  tm.tm_mday = std::stoi(m[3].str());
+  tm.tm_hour = m[4].matched ? std::stoi(m[4].str()) : 0;
+  tm.tm_min = m[5].matched ? std::stoi(m[5].str()) : 0;
+  tm.tm_sec = m[6].matched ? std::stoi(m[6].str()) : 0;
+  std::tm check = tm;
+  const std::time_t t = timegm(&check);  // normalises: 2026-02-30 becomes 2026-03-02, and is refused below
+  if (t == static_cast<std::time_t>(-1) || check.tm_mday != tm.tm_mday || check.tm_mon != tm.tm_mon ||
+      check.tm_hour != tm.tm_hour || check.tm_min != tm.tm_min || check.tm_sec != tm.tm_sec)
+    throw bad;
+  return utc_text(t, !m[4].matched ? "%Y-%m-%d" : !m[6].matched ? "%Y-%m-%dT%H:%M" : "%Y-%m-%dT%H:%M:%S");
 }
 
 AuditLog::AuditLog(std::string path, ByteView key) : path_(std::move(path)), key_(key.begin(), key.end()) {}
@@ -257,9 +234,13 @@ VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optio
     if (!crypto::equal_ct(mac, crypto::hmac_sha256(key, view(canonical))))
       return bad(n, "the MAC does not match (entry edited, or written with another key)");
     std::uint64_t seq = seq_of(line);
-    if (seq != n)
+    if (seq != n) {
+      // Entry n further down means lines were swapped, not lost.
+      bool later = false;
+      for (std::size_t k = i + 1; k < lines.size() && !later; ++k) later = seq_of(lines[k]) == n;
       return bad(n, "expected entry " + std::to_string(n) + ", found entry " + std::to_string(seq) +
-                        (seq > n ? " (entries deleted)" : " (entries reordered or duplicated)"));
+                        (seq < n ? " (entries reordered or duplicated)" : later ? " (entries reordered)" : " (entries deleted)"));
+    }
     auto parsed = parse_line(canonical);
     if (!parsed) return bad(n, "not an audit entry (damaged)");
     if (parsed->prev != prev) return bad(n, "the chain is broken (an earlier entry was replaced)");

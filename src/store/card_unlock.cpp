@@ -185,7 +185,7 @@ SecureBytes unwrap_from_card(const CardUnlockEntry& e, const std::string& instal
     if (key.size() != kKeyLength) throw Error(ErrorKind::crypto, "bad key length");
     return key;
   } catch (const Error&) {
-    throw Error(ErrorKind::crypto,
+    throw Error(ErrorKind::auth_failed,
                 "card " + e.card_id + " does not open its entry for operator " + e.operator_name +
                     " (its slot 9D key was replaced, or the entry was edited)",
                 "the system owner enrols the card again: cardctl operator add-card " + e.operator_name +

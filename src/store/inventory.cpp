@@ -504,7 +504,7 @@ SecureBytes Inventory::load_escrowed(const EscrowTable& t, const std::string& ca
   try {
     return crypto::aes_gcm_open(escrow_key, s.blob(0), view(aad), s.blob(1));
   } catch (const Error&) {
-    throw Error(ErrorKind::crypto, what + " cannot be decrypted (wrong keystore, or the record was altered)", kTampered);
+    throw Error(ErrorKind::io, what + " cannot be decrypted (wrong keystore, or the record was altered)", kTampered);
   }
 }
 

@@ -113,7 +113,7 @@ Keystore Keystore::open_with(const std::string& path, ByteView file, ByteView ke
   try {
     plain = crypto::aes_gcm_open(ks.file_key_, parts.nonce, parts.header, parts.sealed);
   } catch (const Error&) {
-    throw Error(ErrorKind::crypto, "cannot open the keystore " + path + ": " + wrong_key, hint);
+    throw Error(ErrorKind::wrong_pin, "cannot open the keystore " + path + ": " + wrong_key, hint);
   }
   ks.parse(plain);
   return ks;

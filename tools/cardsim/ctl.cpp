@@ -13,7 +13,7 @@ int run_ctl(const CtlOptions& options) {
   const std::string answer = control_request(options.socket, line);
   if (answer.starts_with("error: ")) {
     say(answer);
-    return static_cast<int>(cardctl::ExitCode::usage);
+    return 2;  // cardsim(1): usage
   }
   std::cout << answer << std::endl;
   return 0;

@@ -20,6 +20,10 @@ void require_card_file(const std::string& file) {
 
 }  // namespace cardsim
 
+// cardsim(1): 0 success, 1 failure, 2 usage.
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
 int main(int argc, char** argv) {
   using namespace cardsim;
   CLI::App app{"cardsim - software PIV reference cards for tests, demos and training"};
@@ -76,7 +80,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help prints and exits 0; any other parse error is a usage error.
-    return app.exit(e) == 0 ? 0 : static_cast<int>(cardctl::ExitCode::usage);
+    return app.exit(e) == 0 ? 0 : kExitUsage;
   }
 
   try {
@@ -86,7 +90,7 @@ int main(int argc, char** argv) {
     if (f->parsed()) {
       if (!fault.vanish_after && !fault.clear) {
         say("error: fault needs --vanish-after N or --clear");
-        return static_cast<int>(cardctl::ExitCode::usage);
+        return kExitUsage;
       }
       return run_fault(fault);
     }
@@ -94,10 +98,10 @@ int main(int argc, char** argv) {
   } catch (const cardctl::Error& e) {
     say(std::string("error: ") + e.what());
     if (!e.hint().empty()) say("hint: " + e.hint());
-    return static_cast<int>(cardctl::exit_code_for(e.kind()));
+    return e.kind() == cardctl::ErrorKind::usage ? kExitUsage : kExitFailure;
   } catch (const std::exception& e) {
     say(std::string("error: ") + e.what());
-    return static_cast<int>(cardctl::ExitCode::failure);
+    return kExitFailure;
   }
   return 0;
 }

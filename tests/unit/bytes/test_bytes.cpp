@@ -36,14 +36,13 @@ TEST_CASE("secrets are distinct move-only types") {
   CHECK(moved.size() == 6);
 }
 
-TEST_CASE("errors gain context and map to exit codes") {
+TEST_CASE("errors gain context and keep their kind, status word and tries left") {
   Error e = Error(ErrorKind::wrong_pin, "wrong PIN").with_retries(2).with_sw(0x63C2);
   Error c = e.context("verifying the PIN");
   CHECK(std::string(c.what()) == "verifying the PIN: wrong PIN");
   CHECK(c.retries() == 2);
   CHECK(c.status_word() == 0x63C2);
-  CHECK(exit_code_for(ErrorKind::wrong_pin) == ExitCode::wrong_pin);
-  CHECK(exit_code_for(ErrorKind::usage) == ExitCode::usage);
+  CHECK(c.kind() == ErrorKind::wrong_pin);
   CHECK_THROWS_WITH(with_context("outer", [] { throw Error(ErrorKind::io, "inner"); }), "outer: inner");
 }
 

@@ -45,6 +45,7 @@ TEST_CASE("readers --json gives name, card_present and atr (null without a card)
   run_readers({}, f.ctx);
   CHECK(f.out.str() ==
         "{\n"
+        "  \"ok\": true,\n"
         "  \"readers\": [\n"
         "    {\n"
         "      \"name\": \"Yubico YubiKey OTP+FIDO+CCID 00 00\",\n"
