@@ -41,7 +41,7 @@ else  # not a git checkout: every file but build trees
   mapfile -t files < <(cd "$CARDCTL_SOURCE" && find . -path ./.git -prune -o -path './build*' -prune -o -type f -print |
                          sed 's|^\./||')
 fi
-outside='DESIGN\.md|STYLE\.md|piv-protocol\.md|\.\./shared|shared/vectors|shared/reference'
+outside='DESIGN\.md|STYLE\.md|piv-protocol\.md|\.\./shared|shared/vector[s]|shared/referenc[e]'
 cited=$(cd "$CARDCTL_SOURCE" && for f in "${files[@]}"; do
           [[ $f == "$self" || ! -f $f ]] || grep -IHnE "$outside" -- "$f"
         done)
