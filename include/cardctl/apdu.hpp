@@ -97,8 +97,8 @@ Bytes encode_response(const Response& r);
 /// left)", "6A82 (file or application not found)", "6999 (unknown status)".
 std::string describe_sw(std::uint16_t sw);
 
-/// The one status-word decoder (STYLE.md 6). Returns the Error for a non-success status word of a given
-/// operation (what = "verifying the PIN", used as context): "verifying the PIN: the card refused: wrong PIN/PUK
+/// The one status-word decoder (docs/architecture.md#errors). Returns the Error for a non-success status word of a
+/// given operation (what = "verifying the PIN", used as context): "verifying the PIN: the card refused: wrong PIN/PUK
 /// (2 tries left)". 63Cx -> wrong_pin with retries x; 6300 -> wrong_pin, retries unknown; 6983 -> blocked
 /// (retries 0); 6982 -> security_status; 6A82/6A88 -> not_found; 6A80/6700/6A86/6B00/6985/6A84 -> wrong_data;
 /// 6D00/6A81/6E00/6884 -> unsupported; others -> protocol. Always carries the status word.

@@ -1,5 +1,5 @@
-// Layer 8: the audit trail (DESIGN.md §6): append-only JSON Lines, each entry chained to the previous one by
-// SHA-256 and authenticated by HMAC-SHA256 under the keystore's audit key. Secrets are never written.
+// Layer 8: the audit trail (docs/architecture.md#audit-trail): append-only JSON Lines, each entry chained to the
+// previous one by SHA-256 and authenticated by HMAC-SHA256 under the keystore's audit key. Secrets are never written.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,5 @@
-// Layer 5: APDU framing above the transport, written once (STYLE.md 3): command chaining (CLA 0x10) for data
-// longer than 255 bytes, 61xx / GET RESPONSE, 6Cxx re-send, extended length where the connection allows it,
+// Layer 5: APDU framing above the transport, written once (docs/architecture.md#framing): command chaining (CLA 0x10)
+// for data longer than 255 bytes, 61xx / GET RESPONSE, 6Cxx re-send, extended length where the connection allows it,
 // and the APDU trace with secrets masked. Short APDUs are sent whenever they suffice.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Layer 3: codes read over the phone (DESIGN.md §5). Upper-case hex in groups of four, then a 4-hex-digit
+// Layer 3: codes read over the phone (docs/architecture.md#codes). Upper-case hex in groups of four, then a 4-hex-digit
 // check: CRC-16/CCITT-FALSE over ASCII(card_id) || code bytes.
 #pragma once
 

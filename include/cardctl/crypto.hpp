@@ -14,7 +14,7 @@
 
 namespace cardctl::crypto {
 
-/// The PIV card-management-key (9B) algorithms. Data, not code paths (STYLE.md 5).
+/// The PIV card-management-key (9B) algorithms. Data, not code paths (docs/protocol.md#admin-key-authentication).
 enum class AdminAlgorithm { tdes, aes128, aes192, aes256 };
 
 struct AdminAlgorithmInfo {
@@ -52,8 +52,8 @@ struct KbkdfParams {
 SecureBytes kbkdf(ByteView key, ByteView label, ByteView context, std::size_t out_len,
                   const KbkdfParams& params = {});
 
-/// DESIGN.md §4: K_card = KBKDF(CMAC-AES-256, master, "cardctl admin key", card_id + "/" + version, L).
-/// Throws Error(crypto) for a TDES key with K1 == K2 or K2 == K3.
+/// docs/architecture.md#key-derivation: K_card = KBKDF(CMAC-AES-256, master, "cardctl admin key", card_id + "/" +
+/// version, L). Throws Error(crypto) for a TDES key with K1 == K2 or K2 == K3.
 /// True for a 24-byte TDES key with K1 == K2 or K2 == K3 (parity bits ignored): such a key is refused.
 bool tdes_key_is_weak(ByteView key);
 
@@ -81,7 +81,7 @@ Bytes hmac_sha256(ByteView key, ByteView data);
 /// Constant-time equality (CRYPTO_memcmp); false when lengths differ.
 bool equal_ct(ByteView a, ByteView b) noexcept;
 
-/// Random source, injectable so tests can pin a challenge (STYLE.md 5).
+/// Random source, injectable so tests can pin a challenge.
 using RandomSource = std::function<void(std::span<std::uint8_t>)>;
 /// OpenSSL RAND_bytes.
 RandomSource system_random();

@@ -1,4 +1,4 @@
-// One error type for the whole library (STYLE.md 6, 7): a category, the raw status word or PC/SC code,
+// One error type for the whole library (docs/architecture.md#errors): a category, the raw status word or PC/SC code,
 // the retries left when a PIN/PUK was wrong, and a hint for the user. Context is prepended as it rises:
 // "authenticating with the admin key: card 12345678: wrong response".
 #pragma once
@@ -65,7 +65,7 @@ class Error : public std::runtime_error {
 
 const char* to_string(ErrorKind kind) noexcept;
 
-/// Runs f; a cardctl::Error escaping it gains "what: " in front (STYLE.md 7).
+/// Runs f; a cardctl::Error escaping it gains "what: " in front (docs/architecture.md#errors).
 template <class F>
 auto with_context(const std::string& what, F&& f) -> decltype(f()) {
   try {

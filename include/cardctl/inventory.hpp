@@ -1,7 +1,7 @@
-// Layer 8: the inventory (DESIGN.md §6): cards, holders, security answers (scrypt hashes of normalised answers),
-// escrowed PUKs (AES-256-GCM, card id as associated data), the installation id and the audit trail's head.
-// SQLite in WAL mode with a busy timeout; schema versioned with migrations. Every security-relevant row (card,
-// answer, escrowed PUK, audit head) carries an HMAC under a key from the keystore, checked whenever the row is
+// Layer 8: the inventory (docs/architecture.md#inventory): cards, holders, security answers (scrypt hashes of
+// normalised answers), escrowed PUKs (AES-256-GCM, card id as associated data), the installation id and the audit
+// trail's head. SQLite in WAL mode with a busy timeout; schema versioned with migrations. Every security-relevant row
+// (card, answer, escrowed PUK, audit head) carries an HMAC under a key from the keystore, checked whenever the row is
 // read, so an edit made outside cardctl is refused and reported by `cardctl audit verify`. Offline-unblock
 // counts and identification failures are not kept here: they are read from the verified audit trail.
 #pragma once

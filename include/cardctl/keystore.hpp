@@ -1,6 +1,6 @@
-// Layer 8: the keystore (DESIGN.md §4): master admin keys by version, the PUK escrow key, the audit HMAC key and
-// named fixed admin keys, in one AES-256-GCM file whose key comes from scrypt over a passphrase. Mode 0600,
-// written atomically. A wrong passphrase, a truncated or edited file is a clear error, never a default.
+// Layer 8: the keystore (docs/architecture.md#keystore): master admin keys by version, the PUK escrow key, the audit
+// HMAC key and named fixed admin keys, in one AES-256-GCM file whose key comes from scrypt over a passphrase. Mode
+// 0600, written atomically. A wrong passphrase, a truncated or edited file is a clear error, never a default.
 #pragma once
 
 #include <cstdint>

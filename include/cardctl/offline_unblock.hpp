@@ -1,5 +1,5 @@
-// Layer 9: offline PIN unblock by challenge-response (DESIGN.md §3). Card side (challenge, finish) and
-// helpdesk side (compute the response). No terminal I/O.
+// Layer 9: offline PIN unblock by challenge-response (docs/architecture.md#offline-unblock). Card side (challenge,
+// finish) and helpdesk side (compute the response). No terminal I/O.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +36,7 @@ PendingChallenge resume_offline_unblock(piv::PivSession& session);
 void finish_offline_unblock(piv::PivSession& session, const PendingChallenge& pending, ByteView response,
                             const Pin& new_pin, bool response_checked = true);
 
-/// Helpdesk side: response = E(K_card, challenge), K_card derived per DESIGN.md §4.
+/// Helpdesk side: response = E(K_card, challenge), K_card derived per docs/architecture.md#key-derivation.
 Bytes compute_response(const MasterKey& master, crypto::AdminAlgorithm algorithm, std::string_view card_id,
                        std::uint32_t key_version, ByteView challenge);
 

@@ -1,5 +1,5 @@
 // Layer 5: the PC/SC implementation of the transport (pcsc-lite). The only target that includes <winscard.h>
-// (STYLE.md 1); everything above uses transport.hpp.
+// (docs/architecture.md#layers); everything above uses transport.hpp.
 #pragma once
 
 #include <memory>

@@ -1,5 +1,5 @@
 // Layer 6: a PIV session (NIST SP 800-73-4 Part 2, plus the widely used YubiKey extensions). Methods are
-// named for spec operations (STYLE.md 4). Knows nothing of policy or inventory. Every failure is a
+// named for spec operations (docs/protocol.md). Knows nothing of policy or inventory. Every failure is a
 // cardctl::Error with context ("verifying the PIN: wrong PIN, 2 tries left").
 #pragma once
 
@@ -54,10 +54,10 @@ const char* slot_name(std::uint8_t slot);  // "authentication" ...
 SecureBytes pad_reference(ByteView value);
 
 struct SessionOptions {
-  /// Keep the exclusive transaction for the whole session (DESIGN.md §3: the challenge lives in it).
+  /// Keep the exclusive transaction for the whole session (the challenge lives in it: docs/protocol.md#session-rules).
   bool hold_transaction = true;
   /// Send SELECT when the session opens. false only for `unblock --response` after `challenge --detach`,
-  /// which must not re-SELECT before the response (DESIGN.md §3).
+  /// which must not re-SELECT before the response (docs/protocol.md#session-rules).
   bool select_on_open = true;
   TraceSink trace;
 };
@@ -78,7 +78,7 @@ class PivSession {
   void select();
   Version version();                    // YubiKey GET VERSION (FD); Error(unsupported) if absent
   std::optional<std::uint32_t> serial();  // YubiKey GET SERIAL (F8); nullopt if the card has none
-  /// DESIGN.md §4: serial in decimal, else the CHUID GUID as 32 lower-case hex digits. Error(not_found)
+  /// docs/architecture.md#card-id: serial in decimal, else the CHUID GUID as 32 lower-case hex digits. Error(not_found)
   /// when the card has neither.
   std::string card_id();
 
@@ -94,7 +94,8 @@ class PivSession {
   /// RESET RETRY COUNTER P1=00 with the PUK.
   void reset_pin_with_puk(const Puk& puk, const Pin& new_pin);
   /// RESET RETRY COUNTER P1=02 (new reference data only), allowed after 9B authentication on cards that
-  /// support admin PIN reset (DESIGN.md §3 step 4). Error(unsupported) with a hint to use the PUK otherwise.
+  /// support admin PIN reset (docs/protocol.md#reset-retry-counter). Error(unsupported) with a hint to use the
+  /// PUK otherwise.
   void reset_pin_as_admin(const Pin& new_pin);
   /// YubiKey SET PIN RETRIES (FA): needs 9B and PIN; resets PIN and PUK to factory values.
   void set_pin_retries(int pin_tries, int puk_tries);

@@ -1,6 +1,6 @@
-// PIV identifiers shared by the client session and the reference card: one table per spec (STYLE.md Avoid).
-// SP 800-73-4 Part 1 Table 3 (data objects), Part 2 §3.2 (key references), SP 800-78-4 Table 6-2
-// (algorithm identifiers); YubiKey extensions from Yubico's PIV documentation.
+// PIV identifiers shared by the client session and the reference card: one table per spec
+// (docs/architecture.md#errors). SP 800-73-4 Part 1 Table 3 (data objects), Part 2 §3.2 (key references), SP 800-78-4
+// Table 6-2 (algorithm identifiers); YubiKey extensions from Yubico's PIV documentation.
 #pragma once
 
 #include <array>

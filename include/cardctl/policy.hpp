@@ -1,5 +1,5 @@
-// Layer 7: the policy file (DESIGN.md §6), TOML turned into plain validated structs. Every problem names the
-// file, the line and the key: "policy.toml:12: templates.staff.pin.min_length: must be 6..8, got 3".
+// Layer 7: the policy file (docs/architecture.md#policy), TOML turned into plain validated structs. Every problem names
+// the file, the line and the key: "policy.toml:12: templates.staff.pin.min_length: must be 6..8, got 3".
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Layer 9: the helpdesk side of offline unblock (DESIGN.md §1, §3, §6): check the card, the policy and the
-// caller, then turn the challenge into a response, audited whatever the outcome.
+// Layer 9: the helpdesk side of offline unblock (docs/architecture.md#offline-unblock): check the card, the policy and
+// the caller, then turn the challenge into a response, audited whatever the outcome.
 #pragma once
 
 #include <functional>

@@ -1,6 +1,6 @@
 // The reference card (src/sim): a software PIV card, pure logic, APDU in -> APDU out, with its state in a
 // file. Faithful enough that yubico-piv-tool 2.2.0 and OpenSC 0.23 work against it unchanged
-// (shared/reference/piv-protocol.md). Factory state = YubiKey defaults.
+// (docs/protocol.md). Factory state = YubiKey defaults.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@ struct CardOptions {
   std::uint32_t serial = 0;  // 0 = the card reports no serial (GET SERIAL answers 6D00), card_id is the GUID
   int version_major = 5, version_minor = 4, version_patch = 3;
   crypto::AdminAlgorithm management_algorithm = crypto::AdminAlgorithm::tdes;
-  /// The card accepts RESET RETRY COUNTER P1=02 after 9B authentication (DESIGN.md §3 step 4).
+  /// The card accepts RESET RETRY COUNTER P1=02 after 9B authentication (docs/protocol.md#reset-retry-counter).
   bool admin_pin_reset = true;
 };
 

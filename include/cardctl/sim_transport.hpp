@@ -1,8 +1,8 @@
-// Layer 5: the in-process reference card behind the transport interface ("sim:PATH" readers, DESIGN.md §2).
-// The state file is the card: it is loaded when a locked section starts, and saved atomically after every APDU,
-// so a crash never leaves a half-written card and another process sees each APDU's effect. Exclusivity between
-// processes is an flock() on a lock file beside the state file (PATH.lock: the state file itself is replaced on
-// every save, so a lock on it would not survive the rename).
+// Layer 5: the in-process reference card behind the transport interface ("sim:PATH" readers,
+// docs/architecture.md#reference-card). The state file is the card: it is loaded when a locked section starts, and
+// saved atomically after every APDU, so a crash never leaves a half-written card and another process sees each APDU's
+// effect. Exclusivity between processes is an flock() on a lock file beside the state file (PATH.lock: the state file
+// itself is replaced on every save, so a lock on it would not survive the rename).
 #pragma once
 
 #include <chrono>

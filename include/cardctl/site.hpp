@@ -1,5 +1,5 @@
 // Layer 9: an installation ("site"): the keystore, the inventory, the audit trail and the policy, in one
-// directory (DESIGN.md §6). `cardctl init` creates it; every helpdesk and issuance command opens it.
+// directory (docs/architecture.md#state). `cardctl init` creates it; every helpdesk and issuance command opens it.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Layer 5: the transport. One I/O method (transmit raw bytes -> data + status word, no throwing on
-// non-9000), plus transaction and disconnect control (STYLE.md 2). Implementations: PC/SC (pcsc.hpp),
-// the in-process reference card (sim_transport.hpp), and a scripted fake for unit tests (tests only).
+// non-9000), plus transaction and disconnect control (docs/architecture.md#transport). Implementations: PC/SC
+// (pcsc.hpp), the in-process reference card (sim_transport.hpp), and a scripted fake for unit tests (tests only).
 #pragma once
 
 #include <functional>
@@ -68,8 +68,8 @@ class ReaderSystem {
   virtual std::unique_ptr<Connection> connect(const std::string& reader, ShareMode mode) = 0;
 };
 
-/// DESIGN.md §7 reader matching: a plain pattern matches reader names containing it (case-insensitive);
-/// "@NAME" matches exactly. Returns the matching readers in order.
+/// Reader matching (docs/architecture.md#card-selection): a plain pattern matches reader names containing it
+/// (case-insensitive); "@NAME" matches exactly. Returns the matching readers in order.
 std::vector<ReaderInfo> match_readers(const std::vector<ReaderInfo>& readers, std::string_view pattern);
 
 /// True for "sim:PATH" reader specs.

@@ -1,4 +1,4 @@
-// The one status-word decoder (STYLE.md 6): ISO 7816-4 §5.1.3 (Tables 5-6) and SP 800-73-4 Part 2 §3
+// The one status-word decoder (docs/architecture.md#errors): ISO 7816-4 §5.1.3 (Tables 5-6) and SP 800-73-4 Part 2 §3
 // (the status words each PIV command may return). One table feeds both the user's error and the trace text.
 #include <cstdio>
 #include <string>

@@ -1,7 +1,8 @@
 // Layer 10: what the holder's own PIN and PUK commands share (`cardctl pin`, `cardctl puk`; like `ykman piv
-// access`): the tries left, read before a try is spent, and the last-try rule of DESIGN.md §7 — a blocked
-// reference is reported with what to do, and the last try (or a PUK try whose counter the card cannot tell) is
-// spent only with --force; the hint after a wrong try; the check of a new PIN or PUK before it is sent.
+// access`): the tries left, read before a try is spent, and the last-try rule
+// (docs/architecture.md#tries-and-irreversible-steps) — a blocked reference is reported with what to do, and the last
+// try (or a PUK try whose counter the card cannot tell) is spent only with --force; the hint after a wrong try; the
+// check of a new PIN or PUK before it is sent.
 #pragma once
 
 #include <optional>
@@ -62,7 +63,7 @@ auto spend_try(Reference r, F&& f) -> decltype(f()) {
 /// holder may not have) and not the current value. Error(usage) naming the rule; never echoes either value.
 void check_new_value(Reference r, std::string_view current, std::string_view replacement);
 
-/// The card id (serial, else CHUID GUID; DESIGN.md §4), or nullopt when the card has neither.
+/// The card id (serial, else CHUID GUID; docs/architecture.md#card-id), or nullopt when the card has neither.
 std::optional<std::string> card_id_if_any(piv::PivSession& session);
 
 }  // namespace cardctl::cli

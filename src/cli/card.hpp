@@ -1,5 +1,5 @@
-// Layer 10: choosing the card from --reader and --serial (DESIGN.md §7): never guess; when more than one
-// card could be meant, fail and list them.
+// Layer 10: choosing the card from --reader and --serial (docs/architecture.md#card-selection): never guess; when more
+// than one card could be meant, fail and list them.
 #pragma once
 
 #include <memory>

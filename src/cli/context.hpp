@@ -1,5 +1,5 @@
-// Layer 10: what every subcommand gets from main (STYLE.md 8): the output streams, the global flags, the
-// way to reach readers, the APDU trace and the secret prompter, so that run_X() is testable without argv.
+// Layer 10: what every subcommand gets from main (docs/architecture.md#subcommands): the output streams, the global
+// flags, the way to reach readers, the APDU trace and the secret prompter, so that run_X() is testable without argv.
 #pragma once
 
 #include <cstdint>
@@ -27,10 +27,10 @@ using ReaderOpener = std::function<std::unique_ptr<transport::Connection>(std::s
 using ReaderLister = std::function<std::vector<transport::ReaderInfo>()>;
 
 struct Context {
-  std::ostream* out = nullptr;  // data only (STYLE.md 9)
+  std::ostream* out = nullptr;  // data only (docs/architecture.md#output)
   std::ostream* err = nullptr;  // errors, hints, notes, the APDU trace
 
-  // Global options (DESIGN.md §7).
+  // Global options (docs/architecture.md#conventions).
   std::string reader;                  // --reader: substring, "@NAME" exact, or "sim:PATH"
   std::optional<std::uint32_t> serial;  // --serial
   bool json = false;

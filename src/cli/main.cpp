@@ -1,5 +1,6 @@
-// The cardctl executable: the subcommands, listed explicitly (STYLE.md 8), and the one error translator
-// (STYLE.md 9) that maps every failure to a documented exit code (cardctl(1), EXIT STATUS).
+// The cardctl executable: the subcommands, listed explicitly (docs/architecture.md#subcommands), and the one
+// error translator (docs/architecture.md#error-translator) that maps every failure to a documented exit code
+// (cardctl(1), EXIT STATUS).
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <exception>

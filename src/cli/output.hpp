@@ -1,4 +1,4 @@
-// Layer 10: text output helpers. stdout carries data only (STYLE.md 9); errors and hints go through
+// Layer 10: text output helpers. stdout carries data only (docs/architecture.md#output); errors and hints go through
 // report_error on stderr.
 #pragma once
 
@@ -31,8 +31,8 @@ class Fields {
 /// A holder as the operator confirms who is calling: "1042 (Alice Example)", or the id alone without a name.
 std::string holder_label(const std::string& holder_id, const std::string& name);
 
-/// The error translator's output (STYLE.md 9): "cardctl: error: <message>" and "cardctl: hint: <hint>";
-/// with verbose also the error kind, status word, PC/SC code and retries left.
+/// The error translator's output (docs/architecture.md#error-translator): "cardctl: error: <message>" and "cardctl:
+/// hint: <hint>"; with verbose also the error kind, status word, PC/SC code and retries left.
 void report_error(std::ostream& err, const Error& e, bool verbose, bool color);
 /// "cardctl: error: <message>" with an optional hint, for errors that are not cardctl::Error.
 void report_error(std::ostream& err, std::string_view message, std::string_view hint, bool color);

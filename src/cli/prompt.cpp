@@ -25,7 +25,7 @@ extern "C" void restore_tty_and_reraise(int sig) {
   std::raise(sig);
 }
 
-// Echo off for the lifetime of the object, restored on every path (STYLE.md 11).
+// Echo off for the lifetime of the object, restored on every path (docs/architecture.md#secret-input).
 class EchoOff {
  public:
   explicit EchoOff(int fd) : fd_(fd) {

@@ -1,4 +1,4 @@
-// Layer 10: where secrets come from (DESIGN.md §7, STYLE.md 11). In this order: a file named with --X-file
+// Layer 10: where secrets come from (docs/architecture.md#secret-input). In this order: a file named with --X-file
 // (refused unless only the owner can read it), an environment variable where one is documented
 // (CARDCTL_PIN, ...), one line of stdin when stdin is not a terminal, else a no-echo prompt on /dev/tty
 // (new secrets asked twice). Secrets are never taken from argv. The log names the source, never the value.

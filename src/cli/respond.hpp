@@ -1,5 +1,5 @@
 // `cardctl respond`: the helpdesk turns the caller's challenge into a response, after checking the card, the
-// policy and the caller (DESIGN.md §1, §3, §6).
+// policy and the caller (docs/architecture.md#offline-unblock).
 #pragma once
 
 #include <map>

@@ -173,7 +173,8 @@ void run_unblock(UnblockOptions& options, Context& ctx) {
     return;
   }
   if (options.response) {
-    // The challenge is on the card from `challenge --detach`: no SELECT before the response (DESIGN.md §3).
+    // The challenge is on the card from `challenge --detach`: no SELECT before the response
+    // (docs/protocol.md#session-rules).
     try {
       piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = false, .trace = ctx.trace()});
       auto pending =

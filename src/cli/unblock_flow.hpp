@@ -1,5 +1,6 @@
 // Layer 10: the holder's side of offline unblock, shared by `cardctl challenge` and `cardctl unblock`
-// (DESIGN.md §3): show the challenge, read the response and the new PIN, finish in the same card session.
+// (docs/architecture.md#offline-unblock): show the challenge, read the response and the new PIN, finish in the
+// same card session.
 #pragma once
 
 #include <optional>

@@ -76,7 +76,7 @@ AdminKey derive_admin_key(const MasterKey& master, AdminAlgorithm a, std::string
                           std::uint32_t key_version) {
   if (master.size() != 32) throw Error(ErrorKind::usage, "a master admin key must be 32 bytes");
   std::string context = std::string(card_id) + "/" + std::to_string(key_version);
-  // DESIGN.md §4: KBKDF counter mode, PRF CMAC-AES-256, label "cardctl admin key".
+  // SP 800-108 KBKDF, counter mode, PRF CMAC-AES-256, label "cardctl admin key" (docs/architecture.md#key-derivation).
   SecureBytes key = kbkdf(master.bytes(), view("cardctl admin key"), view(context), info(a).key_length);
   if (a == AdminAlgorithm::tdes && tdes_key_is_weak(key))
     throw Error(ErrorKind::crypto,

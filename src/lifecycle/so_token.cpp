@@ -57,7 +57,8 @@ SoTokenSurvey survey_so_token(piv::PivSession& session, Site* site) {
   } else {
     if (auto chuid = session.get_object(piv::object::chuid))
       if (auto guid = tlv::find(*chuid, piv::tag::chuid_guid); guid && guid->size() == 16) existing_id = to_hex(*guid);
-    // A card without serial is known by the GUID of the CHUID written to it (DESIGN.md §4): a fresh one.
+    // A card without serial is known by the GUID of the CHUID written to it, a fresh one
+    // (docs/architecture.md#card-id).
     s.guid = crypto::random_bytes(16);
     s.card_id = to_hex(s.guid);
   }
@@ -202,7 +203,8 @@ void finish_so_unblock(piv::PivSession& session, SoUnblockChallenge& c, const Ad
       p.challenge = session.begin_external_auth(key_algorithm);
       p.algorithm = key_algorithm;
     }
-    // DESIGN.md §3 step 2, computed here: response = E(K_SO, challenge), one block.
+    // The helpdesk's step of the offline unblock, computed here: response = E(K_SO, challenge), one block
+    // (docs/architecture.md#offline-unblock).
     Bytes response = crypto::encrypt_block(p.algorithm, so_key.bytes(), p.challenge);
     try {
       session.finish_external_auth(p.algorithm, response);

@@ -1,5 +1,5 @@
-// Reader selection (DESIGN.md §7): "sim:PATH" opens the reference card; anything else picks the one PC/SC
-// reader with a card that matches, and never guesses between several.
+// Reader selection (docs/architecture.md#card-selection): "sim:PATH" opens the reference card; anything else picks the
+// one PC/SC reader with a card that matches, and never guesses between several.
 #include <string>
 #include <vector>
 

@@ -1,4 +1,4 @@
-// PC/SC return codes turned into cardctl errors, in one place (STYLE.md 6). Private to cardctl_pcsc.
+// PC/SC return codes turned into cardctl errors, in one place (docs/architecture.md#errors). Private to cardctl_pcsc.
 #pragma once
 
 #include <string>

@@ -12,7 +12,7 @@ std::string tries_left(int left) { return std::to_string(left) + (left == 1 ? " 
 
 // The one decoder (apdu::error_for_sw) maps the status word; here its wrong_pin/blocked answers are reworded for
 // the reference in question: "verifying the PIN: wrong PIN, 2 tries left". 63C0 reads as blocked, as every
-// client reads it (piv-protocol.md §4.1); 6300 says "wrong" without a counter.
+// client reads it (docs/protocol.md#verify); 6300 says "wrong" without a counter.
 Error reference_error(std::uint16_t sw, const std::string& doing, const std::string& what) {
   Error e = apdu::error_for_sw(sw, doing);
   const bool wrong = e.kind() == ErrorKind::wrong_pin;
@@ -104,7 +104,7 @@ void PivSession::reset_pin_with_puk(const Puk& puk, const Pin& new_pin) {
 
 void PivSession::reset_pin_as_admin(const Pin& new_pin) {
   auto p = pad_reference(new_pin.bytes());
-  // ISO 7816-4 §11.5.10: P1 = 02, new reference data only (DESIGN.md §3 step 4).
+  // ISO 7816-4 §11.5.10: P1 = 02, new reference data only (docs/protocol.md#reset-retry-counter).
   auto r = detail::transmit_secret(
       channel_, {0x00, apdu::ins::reset_retry_counter, 0x02, keyref::pin, detail::secret_buffer({p}), std::nullopt});
   // A card without admin PIN reset refuses P1 = 02 (function, instruction or parameters not supported) or the

@@ -1,5 +1,5 @@
-// Secret-carrying commands: one place that marks them for the trace (STYLE.md 10). Their data is SecureBytes
-// (apdu::Command::data), which wipes itself: nothing is wiped by hand here.
+// Secret-carrying commands: one place that marks them for the trace (docs/architecture.md#framing). Their data is
+// SecureBytes (apdu::Command::data), which wipes itself: nothing is wiped by hand here.
 #include "secret_command.hpp"
 
 namespace cardctl::piv::detail {

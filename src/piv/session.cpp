@@ -99,7 +99,7 @@ std::optional<std::uint32_t> PivSession::serial() {
 }
 
 std::string PivSession::card_id() {
-  // DESIGN.md §4: the serial in decimal, else the CHUID GUID (tag 34) as 32 lower-case hex digits.
+  // docs/architecture.md#card-id: the serial in decimal, else the CHUID GUID (tag 34) as 32 lower-case hex digits.
   if (auto s = serial()) return std::to_string(*s);
   auto chuid = get_object(object::chuid);
   if (chuid) {

@@ -1,5 +1,5 @@
-// The policy schema (DESIGN.md §6): card templates and helpdesk rules, read from TOML with every problem named
-// by file, line and key.
+// The policy schema (docs/architecture.md#policy): card templates and helpdesk rules, read from TOML with every problem
+// named by file, line and key.
 #include "cardctl/policy.hpp"
 
 #include <algorithm>
@@ -187,7 +187,8 @@ CardTemplate read_template(Section s, const std::string& name, std::vector<Fixed
   if (!t.diversify && !t.fixed_key.empty()) {
     int line = static_cast<int>(ak->get("fixed")->source().begin.line);
     fixed_refs.push_back({name, t.fixed_key, t.admin_algorithm, line});
-    // DESIGN.md §3: the helpdesk derives the card's key from the master key to answer a challenge.
+    // The helpdesk derives the card's key from the master key to answer a challenge
+    // (docs/architecture.md#offline-unblock).
     if (t.offline_unblock)
       s.problem(ou != nullptr && ou->get("allowed") != nullptr ? ou->get("allowed") : ak, s.key("offline_unblock.allowed"),
                 "offline unblock needs a diversified admin key; set offline_unblock.allowed = false for cards with "

@@ -1,5 +1,5 @@
-// The PIN and PUK rules of a card template (DESIGN.md §6). SP 800-73-4 Part 2 §2.4.3: the PIV PIN and PUK are
-// at most 8 bytes (padded with FF), which bounds the lengths a policy may ask for.
+// The PIN and PUK rules of a card template (docs/architecture.md#policy). SP 800-73-4 Part 2 §2.4.3: the PIV PIN and
+// PUK are at most 8 bytes (padded with FF), which bounds the lengths a policy may ask for.
 #include <algorithm>
 
 #include "cardctl/error.hpp"

@@ -1,5 +1,6 @@
 // GENERAL AUTHENTICATE with the card management key 9B (SP 800-73-4 Part 2 §3.2.4, Appendix A;
-// piv-protocol.md §1.6): external authenticate (challenge 81 -> response 82) and mutual (witness 80).
+// docs/protocol.md#admin-key-authentication): external authenticate (challenge 81 -> response 82) and mutual
+// (witness 80).
 #include "card_impl.hpp"
 #include "cardctl/crypto.hpp"
 #include "cardctl/piv_ids.hpp"

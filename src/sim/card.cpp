@@ -18,7 +18,7 @@ void ReferenceCardImpl::reset() {
 
 Response ReferenceCardImpl::page(Response r) {
   if (r.data.size() <= kMaxResponseChunk) return r;
-  // piv-protocol.md §1.1: 256 bytes now, the rest with GET RESPONSE; 61 xx says how much remains.
+  // docs/protocol.md#framing: 256 bytes now, the rest with GET RESPONSE; 61 xx says how much remains.
   state.session.response.assign(r.data.begin() + kMaxResponseChunk, r.data.end());
   r.data.resize(kMaxResponseChunk);
   std::size_t left = state.session.response.size();
@@ -53,7 +53,7 @@ Bytes ReferenceCardImpl::process(ByteView raw) {
     r.sw = left == 0 ? apdu::sw::ok : static_cast<std::uint16_t>(apdu::sw::bytes_remaining | (left >= 256 ? 0 : left));
     return apdu::encode_response(r);
   }
-  state.session.response.clear();  // any other command drops data not fetched (piv-protocol.md §4.7)
+  state.session.response.clear();  // any other command drops data not fetched (docs/protocol.md#session-rules)
   if ((c.cla & ~kChainBit) != 0x00) return apdu::encode_response(status(apdu::sw::cla_not_supported));
   auto& chain = state.session.chain;
   if (c.cla & kChainBit) {  // ISO 7816-4 §5.4.1: collect until the last block

@@ -26,7 +26,7 @@ CardState CardState::factory(const CardOptions& options) {
   if (len == 32)  // AES-256 has no documented default; extend the pattern
     for (std::size_t i = 24; i < 32; ++i) s.admin_key[i] = static_cast<std::uint8_t>(i - 23);
   if (len == 16) s.admin_key.resize(16);
-  // Discovery object as a YubiKey ships it (piv-protocol.md §1.9).
+  // Discovery object as a YubiKey ships it (SP 800-73-4 Part 1, Discovery Object).
   s.objects[piv::object::discovery] = from_hex("7E124F0BA0000003080000100001005F2F024000");
   return s;
 }

@@ -1,6 +1,7 @@
 // The reference card's state: what a PIV card keeps across power cycles (persistent) and what it keeps only for
 // the current session (volatile, cleared by reset()). Both are saved, because the in-process sim: transport
-// reloads the file on every connection and a challenge must survive SCARD_LEAVE_CARD (DESIGN.md §3).
+// reloads the file on every connection and a challenge must survive SCARD_LEAVE_CARD
+// (docs/architecture.md#reference-card).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // GENERATE ASYMMETRIC KEY PAIR and GENERAL AUTHENTICATE with key slots (SP 800-73-4 Part 2 §3.2.4, §3.3.2;
-// piv-protocol.md §1.7-1.8).
+// docs/protocol.md#asymmetric-keys).
 #include "card_impl.hpp"
 #include "cardctl/piv_ids.hpp"
 #include "cardctl/tlv.hpp"
@@ -12,7 +12,7 @@ bool is_key_slot(std::uint8_t slot) {
          (slot >= retired_first && slot <= retired_last);
 }
 
-// Slot defaults: 9C always, 9E never, the others once (piv-protocol.md §1.8).
+// Slot defaults: 9C always, 9E never, the others once (docs/protocol.md#asymmetric-keys).
 std::uint8_t effective_pin_policy(std::uint8_t slot, std::uint8_t policy) {
   if (policy != static_cast<std::uint8_t>(piv::PinPolicy::default_policy)) return policy;
   if (slot == piv::keyref::signature) return static_cast<std::uint8_t>(piv::PinPolicy::always);

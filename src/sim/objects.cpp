@@ -1,4 +1,4 @@
-// SELECT, GET DATA and PUT DATA (SP 800-73-4 Part 2 §3.1.1, §3.1.2, §3.3.1; piv-protocol.md §1.2, §1.9).
+// SELECT, GET DATA and PUT DATA (SP 800-73-4 Part 2 §3.1.1, §3.1.2, §3.3.1; docs/protocol.md).
 #include <algorithm>
 
 #include "card_impl.hpp"

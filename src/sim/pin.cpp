@@ -1,4 +1,4 @@
-// VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER (SP 800-73-4 Part 2 §3.2.1-§3.2.3; piv-protocol.md §1.3-1.5).
+// VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER (SP 800-73-4 Part 2 §3.2.1-§3.2.3; docs/protocol.md#verify).
 #include "card_impl.hpp"
 #include "cardctl/crypto.hpp"
 #include "cardctl/piv_ids.hpp"
@@ -72,8 +72,8 @@ Response ReferenceCardImpl::reset_retry_counter(const Command& c) {
     std::uint16_t sw = try_reference(state.puk, data.first(8));
     if (sw != apdu::sw::ok) return status(sw);
   } else if (c.p1 == 0x02) {
-    // ISO 7816-4 §11.5.10 P1=02: new reference data only. DESIGN.md §3 step 4: allowed while the card
-    // management key (9B) right is held, on cards whose profile permits admin PIN reset.
+    // ISO 7816-4 §11.5.10 P1=02: new reference data only. The admin PIN reset of docs/protocol.md#reset-retry-counter:
+    // allowed while the card management key (9B) right is held, on cards whose profile permits admin PIN reset.
     if (!state.options.admin_pin_reset) return status(apdu::sw::func_not_supported);
     if (!state.session.admin_authenticated) return status(apdu::sw::security_status);
     if (data.size() != 8 || !valid_reference(data)) return status(apdu::sw::incorrect_data);

@@ -1,4 +1,4 @@
-// YubiKey PIV extensions (piv-protocol.md §2.1-2.2): version, serial, set management key, set PIN retries,
+// YubiKey PIV extensions (docs/protocol.md#yubikey-extensions): version, serial, set management key, set PIN retries,
 // reset, metadata.
 #include "card_impl.hpp"
 #include "cardctl/piv_ids.hpp"

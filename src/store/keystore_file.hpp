@@ -1,5 +1,5 @@
-// The keystore file's outer layer (DESIGN.md §4): a clear header, which is also the AEAD associated data, and
-// the AES-256-GCM sealed payload. Format 2:
+// The keystore file's outer layer (docs/architecture.md#keystore): a clear header, which is also the AEAD associated
+// data, and the AES-256-GCM sealed payload. Format 2:
 //   magic "cardctl-keys-v2\n" (16) | scrypt N (8) | r (4) | p (4) | salt (16) | nonce (12) | sealed length (4)
 //   | sealed payload (ciphertext || 16-byte tag)
 // all integers big-endian. Format 1 (read only) has no sealed length, so a truncation there looks like an edit.

@@ -1,5 +1,5 @@
-// APDU framing above the transport, written once (STYLE.md 3): command chaining, 6Cxx, 61xx / GET RESPONSE
-// (ISO 7816-4 §5.1.3, §5.4.1), and the trace with secrets masked.
+// APDU framing above the transport, written once (docs/architecture.md#framing): command chaining, 6Cxx, 61xx / GET
+// RESPONSE (ISO 7816-4 §5.1.3, §5.4.1), and the trace with secrets masked.
 #include "cardctl/channel.hpp"
 
 #include <string>

@@ -1,5 +1,5 @@
-// Reader selection (DESIGN.md §7): --reader NAME is a case-insensitive substring, @NAME the exact name;
-// "sim:PATH" names a reference card file instead of a reader.
+// Reader selection (docs/architecture.md#card-selection): --reader NAME is a case-insensitive substring, @NAME the
+// exact name; "sim:PATH" names a reference card file instead of a reader.
 #include <algorithm>
 #include <cctype>
 

@@ -1,5 +1,5 @@
-# Tiny assertion library for the cardctl CLI tests (STYLE.md 14): run the real binary, then check its exit
-# status, stdout, stderr and JSON, and that it left no file behind. Source it from a test script:
+# Tiny assertion library for the cardctl CLI tests (docs/architecture.md#tests): run the real binary, then check its
+# exit status, stdout, stderr and JSON, and that it left no file behind. Source it from a test script:
 #
 #   . "$(dirname "$0")/lib.sh"
 #   run "$CARDCTL" status --reader "sim:$CARDS/card.sim"
@@ -137,7 +137,8 @@ assert_json() {
   _check $? "jq '$1' gave '$got', expected '$2'"
 }
 
-# The error format of every failure (STYLE.md 9): an error line, a hint line, nothing on stdout.
+# The error format of every failure: an error line, a hint line, nothing on stdout
+# (docs/architecture.md#error-translator).
 assert_error_with_hint() {
   assert_stdout_empty
   assert_stderr_matches '^cardctl: error: .+'

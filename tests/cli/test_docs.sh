@@ -31,4 +31,54 @@ if command -v groff >/dev/null; then
 fi
 bash -n "$CARDCTL_SOURCE/completions/cardctl.bash"
 _check $? "bash completion has a syntax error"
+
+# The project's design lives in docs/; the notes it was written from are not part of the repository, so no file
+# may cite them. Every docs/X.md#anchor cited must name a page that exists and a heading in it.
+self=tests/cli/test_docs.sh
+if tracked=$(git -C "$CARDCTL_SOURCE" ls-files 2>/dev/null) && [[ -n $tracked ]]; then
+  mapfile -t files <<<"$tracked"
+else  # not a git checkout: every file but build trees
+  mapfile -t files < <(cd "$CARDCTL_SOURCE" && find . -path ./.git -prune -o -path './build*' -prune -o -type f -print |
+                         sed 's|^\./||')
+fi
+outside='DESIGN\.md|STYLE\.md|piv-protocol\.md|\.\./shared|shared/vector[s]|shared/referenc[e]'
+cited=$(cd "$CARDCTL_SOURCE" && for f in "${files[@]}"; do
+          [[ $f == "$self" || ! -f $f ]] || grep -IHnE "$outside" -- "$f"
+        done)
+[[ -z $cited ]]
+_check $? "files cite documents outside the repository (cite docs/*.md, a man page or the standard instead):
+$cited"
+
+# GitHub's heading anchors: lower case, punctuation other than - and _ dropped, spaces to hyphens.
+# Lines in fenced code blocks are not headings.
+anchors_of() {
+  awk '/^```/ { fenced = !fenced; next } !fenced && /^##?#?#?#?#?[ \t]/' "$1" |
+    sed 's/^#*[[:space:]]*//; s/[[:space:]]*#*[[:space:]]*$//' | LC_ALL=C tr 'A-Z' 'a-z' |
+    LC_ALL=C sed 's/[^a-z0-9 _-]//g; s/ /-/g'
+}
+# check_link FILE-CITING PAGE [ANCHOR]
+check_link() {
+  local page=$CARDCTL_SOURCE/$2
+  [[ -f $page ]]
+  _check $? "$1 cites $2, which does not exist"
+  if [[ -f $page && -n $3 ]]; then
+    anchors_of "$page" | grep -qxF -- "$3"
+    _check $? "$1 cites $2#$3, but $2 has no heading with that anchor"
+  fi
+}
+links=$(cd "$CARDCTL_SOURCE" && for f in "${files[@]}"; do
+          [[ $f == "$self" || ! -f $f ]] || grep -IoHE 'docs/[A-Za-z0-9_.-]+\.md(#[A-Za-z0-9_-]+)?' -- "$f"
+        done | sort -u)
+while IFS=: read -r from link; do
+  [[ -n $link ]] || continue
+  check_link "$from" "${link%%#*}" "$([[ $link == *#* ]] && echo "${link#*#}")"
+done <<<"$links"
+# Links between the pages themselves are relative: [text](protocol.md#session-rules).
+for page in "$CARDCTL_SOURCE"/docs/*.md; do
+  [[ -f $page ]] || continue
+  while read -r link; do
+    [[ -n $link ]] || continue
+    check_link "docs/${page##*/}" "docs/${link%%#*}" "$([[ $link == *#* ]] && echo "${link#*#}")"
+  done < <(grep -oE '\]\([A-Za-z0-9_-]+\.md(#[A-Za-z0-9_-]+)?\)' "$page" | sed 's/^](//; s/)$//' | sort -u)
+done
 finish

@@ -1,4 +1,4 @@
-# PC/SC test harness (DESIGN.md §2, §8): a private pcscd with vpcd readers, and cardsim presenting reference
+# PC/SC test harness (docs/architecture.md#tests): a private pcscd with vpcd readers, and cardsim presenting reference
 # cards in them. Sourced by test scripts (bash), which ctest runs one at a time (RESOURCE_LOCK pcscd): pcscd's
 # socket is always /run/pcscd/pcscd.comm, so only one pcscd can run.
 #

@@ -1,6 +1,6 @@
-// A scripted fake card for unit tests (STYLE.md 2; libfido2's replayed wire data): a list of (expected command,
-// canned reply) pairs in hex. transmit() fails the test with std::logic_error, naming both APDUs, when the
-// command differs from the next expected one or when the script has run out. It records transactions and the
+// A scripted fake card for unit tests (docs/architecture.md#transport; like libfido2's replayed wire data): a list of
+// (expected command, canned reply) pairs in hex. transmit() fails the test with std::logic_error, naming both APDUs,
+// when the command differs from the next expected one or when the script has run out. It records transactions and the
 // disconnect disposition, so a test can check how the card was left.
 //
 //   ScriptedConnection card({{"00 A4 04 00 05 A0 00 00 03 08", "61 11 4F 06 ... 90 00"},

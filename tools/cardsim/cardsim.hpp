@@ -1,4 +1,4 @@
-// cardsim: reference cards for people and tests (DESIGN.md §2). Subcommands, one file each:
+// cardsim: reference cards for people and tests (docs/architecture.md#reference-card). Subcommands, one file each:
 //   create  - write a factory-fresh card state file
 //   serve   - present cards to pcscd through the vsmartcard vpcd driver
 //   fault   - set or clear the fault-injection fields of a state file

@@ -1,4 +1,5 @@
-// cardsim command line: one subcommand per file (STYLE.md 8), errors as "cardsim: error: ..." + hint lines.
+// cardsim command line: one subcommand per file, like cardctl's (docs/architecture.md#subcommands); errors as
+// "cardsim: error: ..." + hint lines.
 #include <CLI/CLI.hpp>
 
 #include <iostream>

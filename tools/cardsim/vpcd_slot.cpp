@@ -274,7 +274,7 @@ bool VpcdSlot::answer_control(std::uint8_t code) {
       return true;
     case kPowerOff:
       // pcscd powers idle cards off and on again. The reference card keeps its session across that, as it
-      // keeps a pending challenge across connections (DESIGN.md §3); a reset or a removal clears it.
+      // keeps a pending challenge across connections (docs/protocol.md#session-rules); a reset or a removal clears it.
       if (options_.verbose) log("power off");
       return true;
     case kPowerOn:

@@ -1,5 +1,5 @@
 // One reference card presented to pcscd through one vpcd slot (vsmartcard's virtual reader). The card is the
-// TCP client: it connects to vpcd's port and answers what vpcd sends (piv-protocol.md §5): each message is a
+// TCP client: it connects to vpcd's port and answers what vpcd sends (the vsmartcard vpcd protocol): each message is a
 // 2-byte big-endian length and a payload; a 1-byte payload is control (00 power off, 01 power on, 02 reset,
 // 04 "send the ATR"); anything longer is a C-APDU answered with the R-APDU. An open connection is "card
 // inserted"; closing it is "card removed".

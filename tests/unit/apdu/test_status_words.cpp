@@ -1,5 +1,5 @@
-// The one status-word decoder (STYLE.md 6), tested with a table: every mapping, its kind, status word, tries
-// left, and the words a user reads.
+// The one status-word decoder (docs/architecture.md#errors), tested with a table: every mapping, its kind, status word,
+// tries left, and the words a user reads.
 #include <doctest/doctest.h>
 
 #include <string>

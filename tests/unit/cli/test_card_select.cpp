@@ -1,5 +1,5 @@
-// Card selection by --reader and --serial (DESIGN.md §7): never guess. The readers are faked; each one's card
-// is a reference card file reached through the sim: transport.
+// Card selection by --reader and --serial (docs/architecture.md#card-selection): never guess. The readers are faked;
+// each one's card is a reference card file reached through the sim: transport.
 #include <doctest/doctest.h>
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-// DESIGN.md §5: codes read over the phone.
+// Codes read over the phone (docs/architecture.md#codes).
 #include <doctest/doctest.h>
 
 #include "cardctl/codes.hpp"

@@ -1,4 +1,4 @@
-// Published known answers: shared/vectors/primitives.toml, plus RFC 7914 scrypt and round trips.
+// Published known answers: tests/vectors/primitives.toml, plus RFC 7914 scrypt and round trips.
 #include <doctest/doctest.h>
 
 #include "cardctl/asym.hpp"

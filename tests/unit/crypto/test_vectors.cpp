@@ -1,4 +1,4 @@
-// DESIGN.md §4-§5 end to end: shared/vectors/admin-key.toml.
+// Key derivation and codes end to end (docs/architecture.md#key-derivation): tests/vectors/admin-key.toml.
 #include <doctest/doctest.h>
 
 #include "cardctl/codes.hpp"

@@ -1,4 +1,4 @@
-// Loads the known-answer files of tests/vectors (copies of shared/vectors) at run time.
+// Loads the project's known-answer files, tests/vectors/*.toml, at run time.
 #pragma once
 
 #include <string>

@@ -1,4 +1,5 @@
-// Reader selection (DESIGN.md §7) through open_reader(), with a fake reader system in place of pcsc-lite.
+// Reader selection (docs/architecture.md#card-selection) through open_reader(), with a fake reader system in
+// place of pcsc-lite.
 #include <doctest/doctest.h>
 
 #include <string>

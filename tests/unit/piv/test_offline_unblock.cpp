@@ -1,5 +1,6 @@
-// DESIGN.md §3 on the reference card, with every case of shared/vectors/admin-key.toml: the card's challenge is
-// pinned to the vector's, the helpdesk side computes the response, the card accepts it and the PIN is reset.
+// The offline unblock (docs/architecture.md#offline-unblock) on the reference card, with every case of
+// tests/vectors/admin-key.toml: the card's challenge is pinned to the vector's, the helpdesk side computes the
+// response, the card accepts it and the PIN is reset.
 #include <doctest/doctest.h>
 #include <toml++/toml.h>
 

@@ -1,5 +1,5 @@
 // Exact bytes on the wire for the session, identity and PIN/PUK commands, as yubico-piv-tool and real cards
-// exchange them (piv-protocol.md §1.3-§1.5, §3.2-§3.5), and how their status words reach the user.
+// exchange them (docs/protocol.md, VERIFY to RESET RETRY COUNTER), and how their status words reach the user.
 #include <doctest/doctest.h>
 
 #include <string>

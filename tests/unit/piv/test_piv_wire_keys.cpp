@@ -1,5 +1,5 @@
 // Exact bytes on the wire for the card management key (9B), key generation, signatures and data objects, as
-// yubico-piv-tool and real cards exchange them (piv-protocol.md §1.6-§1.9, §3.6-§3.11).
+// yubico-piv-tool and real cards exchange them (docs/protocol.md).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -23,7 +23,7 @@ std::string hex(ByteView b) { return to_hex_upper(b); }
 
 TEST_CASE("external authentication: 7C{81 00} for the challenge, 7C{82 E(K, C)} back (TDES and AES)") {
   const Bytes key(piv::factory::management_key.begin(), piv::factory::management_key.end());
-  // P1 03 (TDES, 8-byte blocks) and 0A (AES-192, 16-byte blocks): piv-protocol.md §1.6 (a).
+  // P1 03 (TDES, 8-byte blocks) and 0A (AES-192, 16-byte blocks): docs/protocol.md#admin-key-authentication.
   struct Case {
     AdminAlgorithm algorithm;
     const char* p1;
@@ -216,7 +216,7 @@ TEST_CASE("a signature without the PIN: 6982 with the slot in the message") {
 
 TEST_CASE("import certificate: 5C 5FC105, 53{70 DER, 71 00, FE 00}, chained in 255-byte blocks") {
   Bytes der = from_hex("3082010E");
-  der.resize(274, 0xA5);  // 0x112 bytes, as in the yubico-piv-tool trace (piv-protocol.md §3.9)
+  der.resize(274, 0xA5);  // 0x112 bytes: longer than one short APDU, so the PUT DATA is chained
   const Bytes body = concat({from_hex("5C035FC105 5382011B 70820112"), der, from_hex("710100 FE00")});
   REQUIRE(body.size() == 292);
   ScriptedConnection card({{kSelect, kSelectOk},
@@ -241,7 +241,7 @@ TEST_CASE("read certificate: the DER from tag 70; absent (6A82) is nullopt; comp
   CHECK(expect_error([&] { s.get_certificate(0x9B); }).kind() == ErrorKind::usage);  // 9B holds no certificate
 }
 
-TEST_CASE("CHUID: FASC-N 30, GUID 34, expiry 35 \"20300101\", empty signature 3E, FE 00 (piv-protocol.md §3.10)") {
+TEST_CASE("CHUID: FASC-N 30, GUID 34, expiry 35 \"20300101\", empty signature 3E, FE 00 (yubico-piv-tool set-chuid)") {
   const Bytes guid = from_hex("00112233445566778899AABBCCDDEEFF");
   ScriptedConnection card({{kSelect, kSelectOk},
                            {"00DB3FFF 42 5C035FC102 533B"

@@ -6,7 +6,7 @@
 
 namespace piv_test {
 
-/// SELECT with the 5-byte PIV AID and Le 00, and the YubiKey's answer (piv-protocol.md §1.2).
+/// SELECT with the 5-byte PIV AID and Le 00, and the YubiKey's answer (docs/protocol.md#select).
 inline constexpr const char* kSelect = "00A4040005A00000030800";
 inline constexpr const char* kSelectOk = "61114F0600001000010079074F05A000000308 9000";
 

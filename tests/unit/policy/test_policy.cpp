@@ -82,7 +82,7 @@ TEST_CASE("contradictions and duplicates inside a template are found") {
         "p.toml:5: templates.t.slots[1].slot: slot 9A is listed twice");
   CHECK(first_problem("[templates.t.pin]\nmin_length = 8\nmax_length = 6\n").find("is greater than max_length") !=
         std::string::npos);
-  // DESIGN.md §3: the helpdesk answers a challenge with a key derived from the master key.
+  // docs/architecture.md#offline-unblock: the helpdesk answers a challenge with a key derived from the master key.
   CHECK(first_problem("[templates.t]\nadmin_key = { algorithm = \"aes128\", diversify = false, fixed = \"old\" }\n") ==
         "p.toml:2: templates.t.offline_unblock.allowed: offline unblock needs a diversified admin key; set "
         "offline_unblock.allowed = false for cards with a fixed key");

@@ -1,5 +1,5 @@
 // The reference card at the APDU level: the bytes yubico-piv-tool and OpenSC depend on
-// (shared/reference/piv-protocol.md §1, §4, §5).
+// (docs/protocol.md).
 #include <doctest/doctest.h>
 
 #include "cardctl/sim_card.hpp"

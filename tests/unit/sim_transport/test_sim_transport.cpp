@@ -64,7 +64,8 @@ SecureBytes pin_status() {
 
 const std::uint8_t kTdes = crypto::info(crypto::AdminAlgorithm::tdes).piv_id;
 
-// GENERAL AUTHENTICATE 9B, 7C { 81 00 }: the card answers 7C { 81 <challenge> } (DESIGN.md §3 step 1).
+// GENERAL AUTHENTICATE 9B, 7C { 81 00 }: the card answers 7C { 81 <challenge> }
+// (docs/protocol.md#admin-key-authentication).
 SecureBytes request_challenge() {
   apdu::Command c;
   c.ins = apdu::ins::general_authenticate;
@@ -76,7 +77,7 @@ SecureBytes request_challenge() {
   return apdu::encode(c);
 }
 
-// GENERAL AUTHENTICATE 9B, 7C { 82 E(K, challenge) } (DESIGN.md §3 step 3).
+// GENERAL AUTHENTICATE 9B, 7C { 82 E(K, challenge) } (docs/protocol.md#admin-key-authentication).
 SecureBytes send_response(ByteView challenge) {
   const Bytes key(piv::factory::management_key.begin(), piv::factory::management_key.end());
   const Bytes response = crypto::encrypt_block(crypto::AdminAlgorithm::tdes, key, challenge);

@@ -1,4 +1,4 @@
-// The framing channel against a scripted card: chaining (piv-protocol.md §1.1), 61xx / GET RESPONSE, 6Cxx,
+// The framing channel against a scripted card: chaining (docs/protocol.md#framing), 61xx / GET RESPONSE, 6Cxx,
 // extended length, the APDU count, and a trace that never shows a secret.
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
-// Reader selection as DESIGN.md §7 describes it: --reader NAME is a case-insensitive substring, @NAME is exact,
-// and every match is returned so that the caller can refuse to guess between several.
+// Reader selection as docs/architecture.md#card-selection describes it: --reader NAME is a case-insensitive substring,
+// @NAME is exact, and every match is returned so that the caller can refuse to guess between several.
 #include <doctest/doctest.h>
 
 #include "cardctl/transport.hpp"
