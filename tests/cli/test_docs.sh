@@ -29,6 +29,17 @@ if command -v groff >/dev/null; then
     _check $? "$page: $warnings"
   done
 fi
+# Every environment variable the code reads is in cardctl(1), ENVIRONMENT. CARDCTL_VERSION is the version
+# compiled in, not a variable read at run time.
+environment=$(awk '/^\.SH ENVIRONMENT/ { on = 1; next } on && /^\.SH / { on = 0 } on' "$CARDCTL_SOURCE/man/cardctl.1")
+variables=$(grep -rhoE --include='*.cpp' --include='*.hpp' --include='*.h' 'CARDCTL_[A-Z_]+' \
+  "$CARDCTL_SOURCE/src" "$CARDCTL_SOURCE/include" "$CARDCTL_SOURCE/tools" | sort -u | grep -vx CARDCTL_VERSION)
+[[ -n $variables ]]
+_check $? "no CARDCTL_ variables found in the sources"
+for variable in $variables NO_COLOR; do
+  grep -qw -- "$variable" <<<"$environment"
+  _check $? "cardctl(1) ENVIRONMENT does not list $variable"
+done
 bash -n "$CARDCTL_SOURCE/completions/cardctl.bash"
 _check $? "bash completion has a syntax error"
 finish
