@@ -40,6 +40,13 @@ for variable in $variables NO_COLOR; do
   grep -qw -- "$variable" <<<"$environment"
   _check $? "cardctl(1) ENVIRONMENT does not list $variable"
 done
+# The README's Documentation section names every man page.
+documentation=$(awk '/^## Documentation/ { on = 1; next } on && /^## / { on = 0 } on' "$CARDCTL_SOURCE/README.md")
+for page in "$CARDCTL_SOURCE"/man/*.1; do
+  name=$(basename "$page" .1)
+  grep -qF -- "\`$name(1)\`" <<<"$documentation"
+  _check $? "README.md, Documentation, does not list $name(1)"
+done
 bash -n "$CARDCTL_SOURCE/completions/cardctl.bash"
 _check $? "bash completion has a syntax error"
 finish
