@@ -29,6 +29,24 @@ if command -v groff >/dev/null; then
     _check $? "$page: $warnings"
   done
 fi
+# Every environment variable the code reads is in cardctl(1), ENVIRONMENT. CARDCTL_VERSION is the version
+# compiled in, not a variable read at run time.
+environment=$(awk '/^\.SH ENVIRONMENT/ { on = 1; next } on && /^\.SH / { on = 0 } on' "$CARDCTL_SOURCE/man/cardctl.1")
+variables=$(grep -rhoE --include='*.cpp' --include='*.hpp' --include='*.h' 'CARDCTL_[A-Z_]+' \
+  "$CARDCTL_SOURCE/src" "$CARDCTL_SOURCE/include" "$CARDCTL_SOURCE/tools" | sort -u | grep -vx CARDCTL_VERSION)
+[[ -n $variables ]]
+_check $? "no CARDCTL_ variables found in the sources"
+for variable in $variables NO_COLOR; do
+  grep -qw -- "$variable" <<<"$environment"
+  _check $? "cardctl(1) ENVIRONMENT does not list $variable"
+done
+# The README's Documentation section names every man page.
+documentation=$(awk '/^## Documentation/ { on = 1; next } on && /^## / { on = 0 } on' "$CARDCTL_SOURCE/README.md")
+for page in "$CARDCTL_SOURCE"/man/*.1; do
+  name=$(basename "$page" .1)
+  grep -qF -- "\`$name(1)\`" <<<"$documentation"
+  _check $? "README.md, Documentation, does not list $name(1)"
+done
 bash -n "$CARDCTL_SOURCE/completions/cardctl.bash"
 _check $? "bash completion has a syntax error"
 
