@@ -5,6 +5,8 @@
 #include <iostream>
 #include <unistd.h>
 
+#include "cardctl/pcsc.hpp"
+
 namespace cardctl::cli {
 
 namespace {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include "cardctl/transport.hpp"
 
@@ -13,8 +14,15 @@ namespace cardctl::transport {
 /// running -> Error(transport) with a hint to start it; a card pulled -> Error(card_removed) naming the reader.
 std::unique_ptr<ReaderSystem> make_pcsc_reader_system();
 
-/// Makes pcsc_readers() (and so open_reader) use `system` instead of pcsc-lite; nullptr restores pcsc-lite.
-/// For tests of reader selection; the caller keeps `system` alive while it is installed.
-void set_reader_system_for_tests(ReaderSystem* system);
+/// The PC/SC reader system (pcsc-lite), one for the process.
+ReaderSystem& pcsc_readers();
+
+/// Opens a connection for a reader spec: "sim:PATH" -> the in-process reference card in PATH; anything else
+/// (or empty) -> the readers of `system`, where exactly one reader with a card must match, else
+/// Error(not_found) or Error(usage) listing the candidates ("more than one card: ...").
+std::unique_ptr<Connection> open_reader(std::string_view spec, ShareMode mode, ReaderSystem& system);
+/// open_reader over the PC/SC readers (pcsc_readers()). Callers that need another reader system take it
+/// as a parameter (cli::Context::open_reader / list_readers), not through a global.
+std::unique_ptr<Connection> open_reader(std::string_view spec, ShareMode mode);
 
 }  // namespace cardctl::transport
