@@ -8,6 +8,7 @@
 #include "cardctl/error.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "cardctl/pcsc.hpp"
 
 namespace cardctl::cli {
 

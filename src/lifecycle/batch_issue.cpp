@@ -7,6 +7,7 @@
 
 #include "cardctl/card_survey.hpp"
 #include "cardctl/error.hpp"
+#include "cardctl/pcsc.hpp"
 #include "cardctl/transport.hpp"
 
 namespace cardctl::lifecycle {

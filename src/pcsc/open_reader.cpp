@@ -32,9 +32,12 @@ std::vector<ReaderInfo> with_card(const std::vector<ReaderInfo>& readers) {
 }  // namespace
 
 std::unique_ptr<Connection> open_reader(std::string_view spec, ShareMode mode) {
+  return open_reader(spec, mode, pcsc_readers());
+}
+
+std::unique_ptr<Connection> open_reader(std::string_view spec, ShareMode mode, ReaderSystem& system) {
   if (is_sim_spec(spec)) return connect_sim(spec, mode);
 
-  ReaderSystem& system = pcsc_readers();
   const std::vector<ReaderInfo> readers = system.list_readers();
   if (readers.empty()) {
     throw Error(ErrorKind::not_found, "no smart card reader found",

@@ -68,16 +68,11 @@ class PcscReaderSystem final : public ReaderSystem {
   }
 };
 
-ReaderSystem* g_test_system = nullptr;
-
 }  // namespace
 
 std::unique_ptr<ReaderSystem> make_pcsc_reader_system() { return std::make_unique<PcscReaderSystem>(); }
 
-void set_reader_system_for_tests(ReaderSystem* system) { g_test_system = system; }
-
 ReaderSystem& pcsc_readers() {
-  if (g_test_system != nullptr) return *g_test_system;
   static PcscReaderSystem system;
   return system;
 }

@@ -1,6 +1,5 @@
 // Key slots: GENERATE ASYMMETRIC KEY PAIR and signatures through GENERAL AUTHENTICATE (SP 800-73-4 Part 2
 // §3.3.2, §3.2.4; SP 800-78-4 for algorithm identifiers), YubiKey metadata and attestation.
-#include <cctype>
 
 #include "cardctl/error.hpp"
 #include "cardctl/piv.hpp"
@@ -34,47 +33,6 @@ Bytes ec_input(crypto::KeyAlgorithm a, ByteView digest) {
   return out;
 }
 }  // namespace
-
-std::optional<std::uint32_t> certificate_object_for_slot(std::uint8_t slot) {
-  switch (slot) {
-    case keyref::authentication: return object::cert_authentication;
-    case keyref::signature: return object::cert_signature;
-    case keyref::key_management: return object::cert_key_management;
-    case keyref::card_authentication: return object::cert_card_auth;
-    case keyref::attestation: return object::yubico_attestation_cert;
-  }
-  if (slot >= keyref::retired_first && slot <= keyref::retired_last)
-    return object::retired_cert_first + (slot - keyref::retired_first);
-  return std::nullopt;
-}
-
-std::optional<std::uint8_t> slot_from_name(std::string_view name) {
-  std::string n;
-  for (char c : name) n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  if (n == "9a" || n == "authentication") return keyref::authentication;
-  if (n == "9c" || n == "signature") return keyref::signature;
-  if (n == "9d" || n == "key-management" || n == "key_management") return keyref::key_management;
-  if (n == "9e" || n == "card-authentication" || n == "card_authentication") return keyref::card_authentication;
-  if (n.size() == 2) {
-    try {
-      auto v = static_cast<std::uint8_t>(std::stoul(n, nullptr, 16));
-      if (v >= keyref::retired_first && v <= keyref::retired_last) return v;
-    } catch (...) {
-    }
-  }
-  return std::nullopt;
-}
-
-const char* slot_name(std::uint8_t slot) {
-  switch (slot) {
-    case keyref::authentication: return "authentication";
-    case keyref::signature: return "signature";
-    case keyref::key_management: return "key-management";
-    case keyref::card_authentication: return "card-authentication";
-    case keyref::attestation: return "attestation";
-  }
-  return "retired";
-}
 
 Bytes PivSession::generate_key(std::uint8_t slot, crypto::KeyAlgorithm a, PinPolicy pin, TouchPolicy touch) {
   Bytes body = tlv::encode(tag::gen_algorithm, Bytes{static_cast<std::uint8_t>(a)});

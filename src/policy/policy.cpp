@@ -7,7 +7,7 @@
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
-#include "cardctl/piv.hpp"
+#include "cardctl/piv_ids.hpp"
 #include "section.hpp"
 
 namespace cardctl::policy {

@@ -1,5 +1,4 @@
-// Reader selection (docs/architecture.md#card-selection) through open_reader(), with a fake reader system in
-// place of pcsc-lite.
+// Reader selection through open_reader(), given a fake reader system in place of pcsc-lite.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -39,37 +38,35 @@ class FakeReaders final : public ReaderSystem {
   }
 };
 
-struct Installed {
+struct Fixture {
   FakeReaders fake;
-  Installed() { set_reader_system_for_tests(&fake); }
-  ~Installed() { set_reader_system_for_tests(nullptr); }
   void add(std::string name, bool card) { fake.readers.push_back({std::move(name), card, card ? Bytes{0x3B} : Bytes{}}); }
-};
-
-Error open_error(std::string_view spec) {
-  try {
-    open_reader(spec, ShareMode::shared);
-  } catch (const Error& e) {
-    return e;
+  std::unique_ptr<Connection> open(std::string_view spec, ShareMode mode) { return open_reader(spec, mode, fake); }
+  Error open_error(std::string_view spec) {
+    try {
+      open(spec, ShareMode::shared);
+    } catch (const Error& e) {
+      return e;
+    }
+    FAIL("open_reader succeeded");
+    return Error(ErrorKind::internal, "unreachable");
   }
-  FAIL("open_reader succeeded");
-  return Error(ErrorKind::internal, "unreachable");
-}
+};
 
 }  // namespace
 
 TEST_CASE("no reader at all is not_found") {
-  Installed sys;
-  const Error e = open_error("");
+  Fixture sys;
+  const Error e = sys.open_error("");
   CHECK(e.kind() == ErrorKind::not_found);
   CHECK(std::string(e.what()) == "no smart card reader found");
 }
 
 TEST_CASE("readers without a card: not_found listing the readers seen") {
-  Installed sys;
+  Fixture sys;
   sys.add("Reader A 00 00", false);
   sys.add("Reader B 00 00", false);
-  const Error e = open_error("");
+  const Error e = sys.open_error("");
   CHECK(e.kind() == ErrorKind::not_found);
   CHECK(std::string(e.what()) == "no card found in 'Reader A 00 00', 'Reader B 00 00'");
   CHECK(e.hint() == "insert a card or name one with --reader");
@@ -77,19 +74,19 @@ TEST_CASE("readers without a card: not_found listing the readers seen") {
 }
 
 TEST_CASE("the one reader with a card is opened") {
-  Installed sys;
+  Fixture sys;
   sys.add("Reader A 00 00", false);
   sys.add("Reader B 00 00", true);
-  auto c = open_reader("", ShareMode::exclusive);
+  auto c = sys.open("", ShareMode::exclusive);
   CHECK(c->reader() == "Reader B 00 00");
   CHECK(sys.fake.connected == std::vector<std::string>{"Reader B 00 00"});
 }
 
 TEST_CASE("several cards: never guess, list them and say how to choose") {
-  Installed sys;
+  Fixture sys;
   sys.add("Reader A 00 00", true);
   sys.add("Reader B 00 00", true);
-  const Error e = open_error("");
+  const Error e = sys.open_error("");
   CHECK(e.kind() == ErrorKind::usage);
   CHECK(std::string(e.what()) == "more than one card: 'Reader A 00 00', 'Reader B 00 00'");
   CHECK(e.hint() == "choose one with --reader NAME or --serial N");
@@ -97,25 +94,25 @@ TEST_CASE("several cards: never guess, list them and say how to choose") {
 }
 
 TEST_CASE("--reader picks one of several cards") {
-  Installed sys;
+  Fixture sys;
   sys.add("Reader A 00 00", true);
   sys.add("Reader B 00 00", true);
-  auto c = open_reader("reader b", ShareMode::shared);
+  auto c = sys.open("reader b", ShareMode::shared);
   CHECK(c->reader() == "Reader B 00 00");
 }
 
 TEST_CASE("--reader that matches no reader is not_found and lists the readers") {
-  Installed sys;
+  Fixture sys;
   sys.add("Reader A 00 00", true);
-  const Error e = open_error("Yubico");
+  const Error e = sys.open_error("Yubico");
   CHECK(e.kind() == ErrorKind::not_found);
   CHECK(std::string(e.what()) == "no reader matches 'Yubico'; readers: 'Reader A 00 00'");
 }
 
 TEST_CASE("sim: specs go to the reference card, not to PC/SC") {
-  Installed sys;
+  Fixture sys;
   sys.add("Reader A 00 00", true);
-  const Error e = open_error("sim:/nonexistent/card.sim");
+  const Error e = sys.open_error("sim:/nonexistent/card.sim");
   CHECK(e.kind() == ErrorKind::not_found);
   CHECK(std::string(e.what()).find("/nonexistent/card.sim") != std::string::npos);
   CHECK(sys.fake.connected.empty());

@@ -44,12 +44,6 @@ struct SlotInfo {
   Bytes public_key_spki;  // SubjectPublicKeyInfo DER
 };
 
-/// Slot <-> certificate object (SP 800-73-4 Part 1 Table 3 / Part 2 §3.2).
-std::optional<std::uint32_t> certificate_object_for_slot(std::uint8_t slot);
-/// "9a", "9c", "9d", "9e", "82".."95", "f9" or names "authentication", "signature", ...
-std::optional<std::uint8_t> slot_from_name(std::string_view name);
-const char* slot_name(std::uint8_t slot);  // "authentication" ...
-
 /// Pads a PIN/PUK with FF to 8 bytes (SP 800-73-4 Part 2 §2.4.3). Throws Error(usage) if not 6..8 bytes.
 SecureBytes pad_reference(ByteView value);
 

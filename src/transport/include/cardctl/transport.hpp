@@ -75,12 +75,4 @@ std::vector<ReaderInfo> match_readers(const std::vector<ReaderInfo>& readers, st
 /// True for "sim:PATH" reader specs.
 bool is_sim_spec(std::string_view spec);
 
-/// Opens a connection for a reader spec: "sim:PATH" -> the in-process reference card in PATH; anything else
-/// (or empty) -> the PC/SC readers, where exactly one reader with a card must match, else Error(not_found)
-/// or Error(usage) listing the candidates ("more than one reader matches: ...; use --reader").
-std::unique_ptr<Connection> open_reader(std::string_view spec, ShareMode mode);
-
-/// The PC/SC reader system (pcsc-lite), or the one installed by set_reader_system_for_tests.
-ReaderSystem& pcsc_readers();
-
 }  // namespace cardctl::transport

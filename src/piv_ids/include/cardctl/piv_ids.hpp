@@ -1,10 +1,15 @@
-// PIV identifiers shared by the client session and the reference card: one table per spec
-// (docs/architecture.md#errors). SP 800-73-4 Part 1 Table 3 (data objects), Part 2 §3.2 (key references), SP 800-78-4
-// Table 6-2 (algorithm identifiers); YubiKey extensions from Yubico's PIV documentation.
+// PIV identifiers and slot names, shared by the client session, the reference card and the policy (which
+// needs the names, not the PIV stack): one table per spec.
+// SP 800-73-4 Part 1 Table 3 (data objects), Part 2 §3.2 (key references), SP 800-78-4 Table 6-2
+// (algorithm identifiers); YubiKey extensions from Yubico's PIV documentation.
 #pragma once
 
 #include <array>
+#include <cctype>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace cardctl::piv {
 
@@ -95,5 +100,49 @@ inline constexpr std::array<std::uint8_t, 24> management_key = {
 inline constexpr int pin_retries = 3;
 inline constexpr int puk_retries = 3;
 }  // namespace factory
+
+/// Slot <-> certificate object (SP 800-73-4 Part 1 Table 3 / Part 2 §3.2).
+inline std::optional<std::uint32_t> certificate_object_for_slot(std::uint8_t slot) {
+  switch (slot) {
+    case keyref::authentication: return object::cert_authentication;
+    case keyref::signature: return object::cert_signature;
+    case keyref::key_management: return object::cert_key_management;
+    case keyref::card_authentication: return object::cert_card_auth;
+    case keyref::attestation: return object::yubico_attestation_cert;
+  }
+  if (slot >= keyref::retired_first && slot <= keyref::retired_last)
+    return object::retired_cert_first + (slot - keyref::retired_first);
+  return std::nullopt;
+}
+
+/// "9a", "9c", "9d", "9e", "82".."95" or names "authentication", "signature", ...
+inline std::optional<std::uint8_t> slot_from_name(std::string_view name) {
+  std::string n;
+  for (char c : name) n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (n == "9a" || n == "authentication") return keyref::authentication;
+  if (n == "9c" || n == "signature") return keyref::signature;
+  if (n == "9d" || n == "key-management" || n == "key_management") return keyref::key_management;
+  if (n == "9e" || n == "card-authentication" || n == "card_authentication") return keyref::card_authentication;
+  if (n.size() == 2) {
+    try {
+      auto v = static_cast<std::uint8_t>(std::stoul(n, nullptr, 16));
+      if (v >= keyref::retired_first && v <= keyref::retired_last) return v;
+    } catch (...) {
+    }
+  }
+  return std::nullopt;
+}
+
+/// "authentication", "signature", "key-management", "card-authentication", "attestation", else "retired".
+inline const char* slot_name(std::uint8_t slot) {
+  switch (slot) {
+    case keyref::authentication: return "authentication";
+    case keyref::signature: return "signature";
+    case keyref::key_management: return "key-management";
+    case keyref::card_authentication: return "card-authentication";
+    case keyref::attestation: return "attestation";
+  }
+  return "retired";
+}
 
 }  // namespace cardctl::piv
