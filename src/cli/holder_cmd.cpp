@@ -58,14 +58,14 @@ void run_answers(const HolderOptions& options, Context& ctx) {
   }
   lifecycle::enrol_holder_answers(site, options.site.op(), options.holder_id, answers);
   if (ctx.json) ctx.emit(Json::object().set("ok", true).set("holder_id", options.holder_id).set("answers", static_cast<std::int64_t>(answers.size())));
-  else if (!ctx.quiet) ctx.o() << "Holder " << options.holder_id << ": " << answers.size() << " security answers enrolled\n";
+  else ctx.o() << "Holder " << options.holder_id << ": " << answers.size() << " security answers enrolled\n";
 }
 
 void run_clear(const HolderOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx, "holder");
   lifecycle::clear_lockout(site, options.site.op(), options.holder_id, options.reason);
   if (ctx.json) ctx.emit(Json::object().set("ok", true).set("holder_id", options.holder_id).set("cleared", true));
-  else if (!ctx.quiet) ctx.o() << "Holder " << options.holder_id << ": failed identifications cleared\n";
+  else ctx.o() << "Holder " << options.holder_id << ": failed identifications cleared\n";
 }
 
 }  // namespace

@@ -97,7 +97,7 @@ OperatorCard read_operator_card(const Context& ctx, const std::string& reader) {
 void print_card_added(const OperatorCard& card, const std::string& name, Context& ctx, Json out) {
   if (ctx.json) {
     ctx.emit(out.set("card_id", card.card_id).set("key", card.key));
-  } else if (!ctx.quiet) {
+  } else {
     ctx.o() << "Card " << card.card_id << " (" << card.key << " in slot 9D) opens the keystore for " << name << '\n';
   }
 }
@@ -120,7 +120,7 @@ void run_operator_add(const OperatorOptions& options, Context& ctx) {
     auto out = Json::object().set("ok", true).set("operator", operator_json(op));
     if (card) return print_card_added(*card, op.name, ctx, std::move(out));
     ctx.emit(out);
-  } else if (!ctx.quiet) {
+  } else {
     ctx.o() << "Operator " << op.name << " added with role " << op.role << '\n';
     if (card) print_card_added(*card, op.name, ctx, Json::object());
   }
@@ -137,7 +137,7 @@ void run_operator_remove(const OperatorOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx, "operator");
   lifecycle::remove_operator(site, options.site.op(), options.name);
   if (ctx.json) ctx.emit(Json::object().set("ok", true).set("removed", options.name));
-  else if (!ctx.quiet) ctx.o() << "Operator " << options.name << " removed\n";
+  else ctx.o() << "Operator " << options.name << " removed\n";
 }
 
 void run_operator_list(const OperatorOptions& options, Context& ctx) {

@@ -254,7 +254,7 @@ void run_puc_export(const PucExportOptions& options, Context& ctx) {
       const auto& e = exports[i];
       s << (i == 0 ? "\n" : ",\n") << "  {\n"
         << "    \"card_id\": " << json_quote(e.card.card_id) << ",\n"
-        << "    \"holder\": " << json_quote(e.card.holder_id) << ",\n"
+        << "    \"holder_id\": " << json_quote(e.card.holder_id) << ",\n"
         << "    \"name\": " << json_quote(e.name) << ",\n"
         << "    \"email\": " << json_quote(e.email) << ",\n"
         << "    \"puk\": ";

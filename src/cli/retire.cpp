@@ -50,7 +50,7 @@ void run_retire(const RetireOptions& options, Context& ctx) {
                    .set("previous_state", store::to_string(r.previous))
                    .set("state", "retired")
                    .set("wiped", r.wiped));
-  } else if (!ctx.quiet) {
+  } else {
     Fields f;
     f.add("Card", r.card_id).add("Holder", r.holder_id).add("State", std::string(store::to_string(r.previous)) + " -> retired");
     f.add("Card wiped", r.wiped ? "yes: factory state, it can be issued again" : "no: it was not at hand");

@@ -32,12 +32,12 @@ struct ParsedLine {
 // The members of an entry, in the order audit_canonical writes them.
 constexpr std::array<const char*, 7> kTextFields = {"time", "operator", "action", "card", "holder", "outcome", "reason"};
 
-// Parses a line as audit_canonical writes it, with or without the MAC after it: exactly these members in this order, each of its
+// Parses a whole line (audit_canonical's text, then the MAC, then the closing brace): exactly these members in this order, each of its
 // type, so that a value or a detail can never be taken for another field.
 std::optional<ParsedLine> parse_line(std::string_view line) {
   auto doc = nlohmann::ordered_json::parse(line, nullptr, false);
   const std::size_t members = kTextFields.size() + 3;  // seq, the text fields, details, prev
-  if (doc.is_discarded() || !doc.is_object() || doc.size() < members || doc.size() > members + 1) return std::nullopt;
+  if (doc.is_discarded() || !doc.is_object() || doc.size() != members + 1) return std::nullopt;
   auto it = doc.begin();
   ParsedLine p;
   AuditEntry& e = p.entry;
@@ -58,7 +58,7 @@ std::optional<ParsedLine> parse_line(std::string_view line) {
   ++it;
   if (it.key() != "prev" || !it.value().is_string()) return std::nullopt;
   p.prev = it.value().get<std::string>();
-  if (++it != doc.end() && (it.key() != "mac" || !it.value().is_string())) return std::nullopt;
+  if (++it == doc.end() || it.key() != "mac" || !it.value().is_string()) return std::nullopt;
   return p;
 }
 
@@ -111,8 +111,11 @@ std::string audit_canonical(const AuditEntry& e, std::uint64_t seq, const std::s
   for (const auto& [k, v] : e.details) details[k] = v;
   j["details"] = std::move(details);
   j["prev"] = prev;
-  // Compact, one line; bytes that are not UTF-8 become U+FFFD (the MAC covers exactly what is written).
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  // Compact, one line; bytes that are not UTF-8 become U+FFFD. The object is left open: the line closes it after
+  // the MAC, which covers exactly these bytes.
+  std::string out = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  out.pop_back();
+  return out;
 }
 
 namespace {
@@ -241,7 +244,7 @@ VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optio
       return bad(n, "expected entry " + std::to_string(n) + ", found entry " + std::to_string(seq) +
                         (seq < n ? " (entries reordered or duplicated)" : later ? " (entries reordered)" : " (entries deleted)"));
     }
-    auto parsed = parse_line(canonical);
+    auto parsed = parse_line(line);
     if (!parsed) return bad(n, "not an audit entry (damaged)");
     if (parsed->prev != prev) return bad(n, "the chain is broken (an earlier entry was replaced)");
     prev = hash_of(line);

@@ -53,6 +53,43 @@ run_with_stdin() {
   RC=$?
   OUT=$(cat "$T_CAPTURE/out")
   ERR=$(cat "$T_CAPTURE/err")
+  [[ $1 == "$CARDCTL" ]] && _keep_json "${@:2}"
+}
+
+# Every cardctl --json document is checked against its published schema (docs/schema/COMMAND.json) by finish.
+T_JSON=$T_ROOT/json
+T_JSON_COUNT=0
+_keep_json() {
+  local arg name= sub= skip=0 json=0
+  for arg in "$@"; do
+    [[ $arg == --json ]] && json=1
+  done
+  [[ $json == 1 ]] || return 0
+  for arg in "$@"; do
+    if [[ $skip == 1 ]]; then skip=0; continue; fi
+    case $arg in
+      --reader | --serial) skip=1 ;;
+      -*) ;;
+      *)
+        if [[ -z $name ]]; then
+          name=$arg
+          case $name in audit | holder | operator | pin | policy | puc | puk) ;; *) break ;; esac
+        else
+          sub=$arg
+          break
+        fi
+        ;;
+    esac
+  done
+  mkdir -p "$T_JSON"
+  T_JSON_COUNT=$((T_JSON_COUNT + 1))
+  cp "$T_CAPTURE/out" "$T_JSON/$T_JSON_COUNT.json"
+  printf '%s\n%s\n' "${name}${sub:+-$sub}" "$CMD" >"$T_JSON/$T_JSON_COUNT.about"
+  if [[ -n ${CARDCTL_SCHEMA_COLLECT:-} ]]; then
+    mkdir -p "$CARDCTL_SCHEMA_COLLECT"
+    cp "$T_CAPTURE/out" "$CARDCTL_SCHEMA_COLLECT/$$-$T_JSON_COUNT.json"
+    cp "$T_JSON/$T_JSON_COUNT.about" "$CARDCTL_SCHEMA_COLLECT/$$-$T_JSON_COUNT.about"
+  fi
 }
 
 _fail() {
@@ -114,9 +151,15 @@ assert_stderr_not_matches() {
   _check $? "a stderr line matches /$1/"
 }
 
-assert_stdout_empty() {
-  [[ -z $OUT ]]
-  _check $? "stdout is not empty"
+assert_stdout_empty() {  # no data; a failed --json command prints only its error document
+  if [[ $RC != 0 && " $CMD " == *" --json "* ]]; then
+    [[ $(jq -c '[.ok, (.error | keys)]' <<<"$OUT" 2>/dev/null) == '[false,["code","exit","hint","message"]]' ||
+       $(jq -c '[.ok, (.error | keys)]' <<<"$OUT" 2>/dev/null) == '[false,["code","exit","hint","message","tries_left"]]' ]]
+    _check $? "stdout is not only the error document"
+  else
+    [[ -z $OUT ]]
+    _check $? "stdout is not empty"
+  fi
 }
 
 assert_stderr_empty() {
@@ -140,7 +183,12 @@ assert_json() {
 # The error format of every failure: an error line, a hint line, nothing on stdout
 # (docs/architecture.md#error-translator).
 assert_error_with_hint() {
-  assert_stdout_empty
+  if [[ " $CMD " == *" --json "* ]]; then  # the error is the command's one JSON document
+    assert_json '[.ok, (.error.message | length > 0), (.error.hint | length > 0), .error.exit] | map(tostring) | join(" ")' \
+      "false true true $RC"
+  else
+    assert_stdout_empty
+  fi
   assert_stderr_matches '^cardctl: error: .+'
   assert_stderr_matches '^cardctl: hint: .+'
 }
@@ -185,6 +233,16 @@ new_card() {
 }
 
 finish() {
+  if [[ $T_JSON_COUNT -gt 0 ]]; then
+    local bad
+    bad=$(python3 "${CARDCTL_SOURCE:?set CARDCTL_SOURCE to the source tree}/tests/cli/check_schemas.py" \
+      "$CARDCTL_SOURCE/docs/schema" "$T_JSON")
+    T_CHECKS=$((T_CHECKS + T_JSON_COUNT))
+    if [[ -n $bad ]]; then
+      T_FAILED=$((T_FAILED + $(grep -c '^FAIL' <<<"$bad")))
+      echo "$bad" >&2
+    fi
+  fi
   echo "$T_CHECKS checks, $T_FAILED failed"
   [[ $T_FAILED -eq 0 ]]
   exit

@@ -41,7 +41,7 @@ cp "$KS" "$T_ROOT/keystore.good"
 
 # --- the keystore ------------------------------------------------------------------------------------------
 CARDCTL_PASSPHRASE="not the passphrase" run respond
-assert_exit 1
+assert_exit 4
 assert_stderr_contains "wrong passphrase, or the file was modified"
 head -c 40 "$T_ROOT/keystore.good" >"$KS"
 run respond
@@ -50,7 +50,7 @@ assert_stderr_contains "damaged (file truncated)"
 cp "$T_ROOT/keystore.good" "$KS"
 printf '\x01' | dd of="$KS" bs=1 seek=100 conv=notrunc status=none
 run respond
-assert_exit 1
+assert_exit 4
 assert_stderr_contains "wrong passphrase, or the file was modified"
 cp "$T_ROOT/keystore.good" "$KS"
 run "$CARDCTL" respond --no-prompt --card "$CARD" --challenge "$CHALLENGE" --passphrase-file "$T_ROOT/nope"
@@ -62,7 +62,7 @@ lines_before=$(wc -l <"$CARDCTL_HOME/audit.log")
 locker=$!
 sleep 1
 run respond
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "another operator is answering for card"
 assert_stdout_empty
 kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null

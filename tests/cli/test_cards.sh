@@ -159,9 +159,9 @@ assert_py 'd["state"]' revoked
 assert_py '(lambda h: (h["action"], h["outcome"], h["operator"], h["details"]))(d["history"][-1])' \
   "('revoke', 'ok', 'helpdesk-1', {'reason': 'lost on the train'})"
 run "$CARDCTL" audit show --card 51002 --action revoke --json
-assert_json 'length' 1
-assert_json '.[0].outcome' ok
-assert_json '.[0].holder' bob
+assert_json '.entries | length' 1
+assert_json '.entries[0].outcome' ok
+assert_json '.entries[0].holder_id' bob
 run "$CARDCTL" audit verify --json
 assert_exit 0
 assert_json '.ok' true
@@ -179,7 +179,7 @@ assert_exit 6
 assert_error_with_hint
 assert_stderr_contains "already revoked"
 run "$CARDCTL" audit show --card 51002 --action revoke --json
-assert_json 'length' 1
+assert_json '.entries | length' 1
 
 run "$CARDCTL" revoke 59999 --reason lost
 assert_exit 7
@@ -190,7 +190,7 @@ run "$CARDCTL" revoke 51003 --reason 'left the company' --operator helpdesk-2 --
 assert_exit 0
 assert_py 'd' "{'ok': True, 'card_id': '51003', 'state': 'revoked', 'reason': 'left the company'}"
 run "$CARDCTL" audit show --card 51003 --action revoke --json
-assert_json '.[0].operator' helpdesk-2
+assert_json '.entries[0].operator' helpdesk-2
 run "$CARDCTL" list --state active --json
 assert_py '" ".join(c["card_id"] for c in d["cards"])' "51001"
 run "$CARDCTL" audit verify

@@ -21,6 +21,36 @@ for cmd in $commands; do
   _check $? "fish completion lacks $cmd"
   run "$CARDCTL" "$cmd" --help
   assert_exit 0
+  # Each command's own help, with its own examples: not the top-level ones.
+  subs=$(awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }' <<<"$OUT")
+  for path in "$cmd" ${subs:+$(printf "$cmd %s " $subs)}; do
+    [[ $path == "$cmd" && -n $subs ]] && continue  # a command with sub-commands: each of those has the examples
+    # shellcheck disable=SC2086
+    run "$CARDCTL" $path --help
+    assert_exit 0
+    assert_stdout_contains "Example"
+    assert_stdout_matches "^  cardctl $path( |\$)"
+    assert_stdout_not_contains "Run 'cardctl COMMAND --help'"
+  done
+done
+# An unknown command, or an unknown sub-command, is a usage error with a suggestion, even with --help.
+run "$CARDCTL" stauts --help
+assert_exit 2
+assert_stdout_empty
+assert_stderr_contains "unknown command 'stauts'"
+assert_stderr_contains "did you mean 'cardctl status'"
+run "$CARDCTL" puc sohw
+assert_exit 2
+assert_stderr_contains "did you mean 'cardctl puc show'"
+run "$CARDCTL" audit frobnicate --json
+assert_exit 2
+assert_json '.error.code' usage
+# The exit-code summary of --help is the table of cardctl(1).
+run "$CARDCTL" --help
+for code in 0 1 2 3 4 5 6 7 8 9 10; do
+  grep -q "^\.B $code\$" "$CARDCTL_SOURCE/man/cardctl.1"
+  _check $? "cardctl(1) EXIT STATUS lacks $code"
+  assert_stdout_matches "(: |, )$code [a-zA-Z/]"
 done
 if command -v groff >/dev/null; then
   for page in "$CARDCTL_SOURCE"/man/*.1; do

@@ -65,7 +65,7 @@ _check $? "the rotation left the PUK counter at $(puk_left "$yk")"
 run "$CARDCTL" show 93002 --json
 assert_json .puk_rotation_due false
 CARDCTL_OPERATOR=owner run "$CARDCTL" audit show --card 93002 --action puc --json
-assert_json '[.[] | select(.outcome == "rotated")] | length' 1
+assert_json '[.entries[] | select(.outcome == "rotated")] | length' 1
 block "$yk"
 PUK1=$(secret_file puk1 "$puk1")
 run "$CARDCTL" unblock --reader "sim:$yk" --puc --puk-file "$PUK1" --pin-file "$NEWPIN" --force
@@ -88,7 +88,7 @@ assert_exit 6
 assert_stderr_contains "may not run in-person"
 run "$CARDCTL" unblock --reader "sim:$staff" --in-person --id-check 'passport X1' --dry-run --json
 assert_exit 0
-assert_json '[.dry_run, .card_id, .holder, .name, .method, .over_limit] | map(tostring) | join(" ")' \
+assert_json '[.dry_run, .card_id, .holder_id, .name, .method, .over_limit] | map(tostring) | join(" ")' \
   "true 93001 1042 Alice Example admin-key false"
 [[ $(pin_left "$staff") == 0 ]]
 _check $? "the dry run changed the PIN"
@@ -99,7 +99,7 @@ CARDCTL_OPERATOR=owner run "$CARDCTL" policy apply "$T_ROOT/zero.toml" --yes
 assert_exit 0
 run "$CARDCTL" unblock --reader "sim:$staff" --in-person --id-check 'passport X1234567' --pin-file "$NEWPIN" --json
 assert_exit 0
-assert_json '[.ok, .card_id, .holder, .name, .method, .over_limit] | map(tostring) | join(" ")' \
+assert_json '[.ok, .card_id, .holder_id, .name, .method, .over_limit] | map(tostring) | join(" ")' \
   "true 93001 1042 Alice Example admin-key true"
 assert_stderr_contains "1042 (Alice Example): check that this is the person"
 run "$CARDCTL" pin verify --reader "sim:$staff" --pin-file "$NEWPIN"
@@ -150,8 +150,8 @@ _check $? "a refused rotation spent a PUK try"
 CARDCTL_OPERATOR=owner run "$CARDCTL" audit verify --json
 assert_json .ok true
 CARDCTL_OPERATOR=owner run "$CARDCTL" audit show --action unblock --json
-assert_json '[.[] | select(.outcome == "in-person")] | length' 2
-assert_json '[.[] | select(.outcome == "refused")] | length' 2
+assert_json '[.entries[] | select(.outcome == "in-person")] | length' 2
+assert_json '[.entries[] | select(.outcome == "refused")] | length' 2
 grep -q '"id_check","passport X1234567"\|"id_check":"passport X1234567"' "$CARDCTL_HOME/audit.log"
 _check $? "the audit trail does not record the ID check"
 ! grep -q "$puk2" "$CARDCTL_HOME/audit.log"

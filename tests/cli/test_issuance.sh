@@ -71,7 +71,7 @@ for tpl in yubikey aes128-t aes256-t; do   # TDES, AES-128, AES-256 admin keys
   assert_exit 0
   before=$(sha256sum <"$c")
   run_with_stdin "$ANSWERS" "$CARDCTL" issue --reader "sim:$c" --template "$tpl" --holder "other-$tpl" "${ask[@]}"
-  assert_exit 1
+  assert_exit 9
   assert_stderr_contains "card $serial is already issued to holder h-$tpl (active); retire it first"
   assert_error_with_hint
   [[ $(sha256sum <"$c") == "$before" ]]
@@ -117,7 +117,7 @@ assert_stdout_contains "reset the half-issued card to its factory state"
 # The holder's half-issued card blocks a second one until it is finished or retired.
 run_with_stdin "$ANSWERS" "$CARDCTL" issue --reader "sim:$(new_card other.sim --serial 61401)" --template staff \
   --holder 2000 "${ask[@]}" "${CA[@]}"
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "holder 2000 has a half-issued staff card, 61400"
 run "$CARDCTL" issue --reader "sim:$half" --template staff --holder 2000 "${CA[@]}" --json
 assert_exit 0
@@ -128,7 +128,7 @@ assert_json .ok true
 # --- --replace, retire, issue again ------------------------------------------------------------------------------
 spare=$(new_card spare.sim --serial 61500)
 run "$CARDCTL" issue --reader "sim:$spare" --template staff --holder 1042 "${CA[@]}"
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "holder 1042 already has a staff card, 61001 (active)"
 run "$CARDCTL" issue --reader "sim:$spare" --template staff --holder 1042 --replace "${CA[@]}" --json
 assert_exit 0
@@ -172,7 +172,7 @@ run "$CARDCTL" retire 61500 --absent --json
 assert_exit 0
 assert_json .wiped false
 run "$CARDCTL" retire 61500 --absent
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "already retired"
 run "$CARDCTL" retire 99999 --absent
 assert_exit 7
@@ -190,7 +190,7 @@ _check $? "no CSR written"
 openssl req -in "$T_ROOT/csr/61600-82.csr" -noout -verify -subject 2>&1 | grep -q "CN = Dora"
 _check $? "the CSR does not verify or lacks the subject"
 run "$CARDCTL" issue --reader "sim:$ext" --template tdes-keys --holder 4000 "${CA[@]}"
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "card 61600 waits for its certificates"
 mkdir -p "$T_ROOT/certs"
 run "$CARDCTL" issue --reader "sim:$ext" --import-certificates "$T_ROOT/certs"
@@ -232,13 +232,13 @@ assert_stderr_contains "people.csv:4: holder: is empty"
 assert_stderr_contains "people.csv:6: template: no card template 'nosuch' in the policy"
 assert_stderr_contains "nothing was issued"
 run "$CARDCTL" issue --batch "$T_ROOT/people.csv" "${readers[@]:0:4}" "${CA[@]}" --skip-bad-rows --report "$T_ROOT/report.json" --json
-assert_exit 1   # two readers for four holders: one holder not reached
+assert_exit 10  # two readers for four holders: one holder not reached
 assert_json '[.summary.issued, .summary.not_reached, (.bad_rows | length)] | map(tostring) | join(" ")' "2 2 2"
 [[ $(stat -c %a "$T_ROOT/report.json") == 600 ]]
 _check $? "the report (it holds first PINs) is not 0600"
 run "$CARDCTL" issue --batch "$T_ROOT/people.csv" "${readers[@]}" "${CA[@]}" --skip-bad-rows --json
 assert_exit 0
-assert_json '[.holders[].result] | join(" ")' "already-issued already-issued issued issued"
+assert_json '[.holders[].outcome] | join(" ")' "already-issued already-issued issued issued"
 # Two batches at once on the same file and new cards: every holder exactly once.
 cat >"$T_ROOT/more.csv" <<'CSV'
 holder,template
@@ -261,7 +261,7 @@ for h in 6001 6002 6003 6004; do
   [[ $n == 1 ]]
   _check $? "holder $h has $n cards after two batches at once"
 done
-issued=$(jq -s '[.[].holders[] | select(.result == "issued")] | length' "$T_ROOT/b1.json" "$T_ROOT/b2.json")
+issued=$(jq -s '[.[].holders[] | select(.outcome == "issued")] | length' "$T_ROOT/b1.json" "$T_ROOT/b2.json")
 [[ $issued == 4 ]]
 _check $? "two batches issued $issued cards for 4 holders"
 run "$CARDCTL" audit verify --json

@@ -23,7 +23,7 @@ run "$CARDCTL" init --policy "$POLICY" --scrypt-n 1024 --json
 assert_exit 0
 assert_json '.key_version' 1
 run "$CARDCTL" init --policy "$POLICY" --scrypt-n 1024
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "an installation already exists"
 
 issue() {  # issue CARD TEMPLATE HOLDER: issues the card, prints its first PIN
@@ -61,33 +61,36 @@ for template in staff legacy; do
 
   run "$CARDCTL" unblock --reader "sim:$card" --response "$response" --pin-file "$PIN"
   assert_exit 0
-  assert_stderr_contains "the PIN is set"
+  assert_stdout_contains "the PIN is set"
   [[ $(pin_left "$card") == 3 ]] || _fail "PIN of $template card not restored"
 done
 
-# --- scripted flow: challenge prints, then reads the response and the new PIN on stdin ---------------------
+# --- scripted flow: challenge shows the code (on stderr with --json), then reads the response and the new PIN on
+# stdin; its one JSON document on stdout is the outcome ----------------------------------------------------
 card=$(new_card scripted.sim --serial 30001)
 issue "$card" staff holder-scripted
 block_pin "$card"
-mkfifo "$T_ROOT/to-challenge" "$T_ROOT/from-challenge"
-"$CARDCTL" challenge --reader "sim:$card" --json <"$T_ROOT/to-challenge" >"$T_ROOT/from-challenge" 2>"$T_CAPTURE/ch.err" &
+mkfifo "$T_ROOT/to-challenge" "$T_ROOT/shown"
+"$CARDCTL" challenge --reader "sim:$card" --json <"$T_ROOT/to-challenge" >"$T_ROOT/result" 2>"$T_ROOT/shown" &
 ch_pid=$!
-exec 3>"$T_ROOT/to-challenge" 4<"$T_ROOT/from-challenge"
-doc=
+exec 3>"$T_ROOT/to-challenge" 4<"$T_ROOT/shown"
+shown=
 while IFS= read -r -t 20 line <&4; do
-  doc+=$line$'\n'
-  [[ $line == "}" ]] && break
+  shown+=$line$'\n'
+  [[ $line == Check:* ]] && break
 done
-run "$CARDCTL" respond --card 30001 --challenge "$(code_of "$doc")" --answers-file "$ANSWERS" --json
+code="$(sed -n 's/^Challenge: *//p' <<<"$shown") $(sed -n 's/^Check: *//p' <<<"$shown")"
+run "$CARDCTL" respond --card 30001 --challenge "$code" --answers-file "$ANSWERS" --json
 assert_exit 0
 printf '%s\n%s\n' "$(jq -r '.response + .check' <<<"$OUT")" 482917 >&3
 exec 3>&-
-result=$(cat <&4)
+cat <&4 >"$T_CAPTURE/ch.err"
 exec 4<&-
 wait "$ch_pid"
 _check $? "scripted challenge failed: $(cat "$T_CAPTURE/ch.err")"
-[[ $(jq -r .result <<<"$result") == unblocked ]]
-_check $? "scripted challenge did not report unblocked: $result"
+result=$(cat "$T_ROOT/result")
+[[ $(jq -r '[.ok, .card_id, .unblocked] | map(tostring) | join(" ")' <<<"$result") == "true 30001 true" ]]
+_check $? "scripted challenge did not report one document with unblocked: $result"
 [[ $(pin_left "$card") == 3 ]]
 _check $? "scripted flow did not restore the PIN"
 
@@ -255,7 +258,7 @@ for spec in legacy:30006:20 staff:30007:36; do
   challenge=$(code_of "$OUT")
   run "$CARDCTL" respond --card "$id" --challenge "$(drop_group "$challenge")" --answers-file "$ANSWERS" --json
   assert_exit 2
-  assert_stdout_empty
+  assert_error_with_hint
   assert_stderr_contains "has $((digits - 4)) hex digits; expected $digits with the 4-digit check"
   assert_stderr_contains "--no-check"
   run "$CARDCTL" respond --card "$id" --challenge "$challenge" --answers-file "$ANSWERS" --json
@@ -320,10 +323,10 @@ assert_exit 0
 assert_json '.ok' true
 run "$CARDCTL" audit show --card 20005 --action respond --json
 assert_exit 0
-assert_json '[.[] | select(.outcome == "refused")] | length' 1   # the limit; the wrong answers are an identify entry
+assert_json '[.entries[] | select(.outcome == "refused")] | length' 1   # the limit; the wrong answers are an identify entry
 run "$CARDCTL" audit show --card 20005 --action identify --json
 assert_exit 0
-assert_json '[.[] | select(.outcome == "failed")] | length' 1
+assert_json '[.entries[] | select(.outcome == "failed")] | length' 1
 trail=$CARDCTL_HOME/audit.log
 cp "$trail" "$T_ROOT/audit.orig"
 sed -i '3s/"time":"2/"time":"3/' "$trail"

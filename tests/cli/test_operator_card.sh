@@ -67,7 +67,7 @@ assert_json '[.operators[] | .name + ":" + (.cards | join(","))] | join(" ")' "d
 run "$CARDCTL" operator list
 assert_stdout_matches '^desk +helpdesk .* 91001$' 
 run "$CARDCTL" operator add-card owner --card-reader "$DESK"
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "card 91001 already opens the keystore for operator desk"
 run "$CARDCTL" operator add-card nobody --card-reader "$OTHER"
 assert_exit 7
@@ -168,7 +168,7 @@ assert_error_with_hint
 # an edited entry (another operator's name in it) does not open
 sed 's/ desk2 91003 / owner 91003 /' "$T_ROOT/cards.good" >"$CARDCTL_HOME/keystore.cards"
 run env -u CARDCTL_PASSPHRASE -u CARDCTL_OPERATOR "$CARDCTL" list --operator-card "$OTHER" --operator-pin-file "$OTHER_PIN" --no-prompt
-assert_exit 1
+assert_exit 4
 assert_stderr_contains "card 91003 does not open its entry for operator owner"
 cp -p "$T_ROOT/cards.good" "$CARDCTL_HOME/keystore.cards"
 # the passphrase still opens it

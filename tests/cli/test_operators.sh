@@ -21,7 +21,7 @@ run "$CARDCTL" operator add alice --role helpdesk
 assert_exit 0
 assert_stdout_contains "Operator alice added with role helpdesk"
 run "$CARDCTL" operator add alice --role issuer
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "operator 'alice' is registered already"
 run "$CARDCTL" operator add bob --role janitor
 assert_exit 2

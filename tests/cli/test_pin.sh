@@ -174,8 +174,7 @@ assert_json '.pin.remaining' 3
 # From stdin: the current PIN, then the new one; text output.
 run_with_stdin "$NEW_PIN_VALUE"$'\n'"$FACTORY_PIN" "$CARDCTL" pin change --reader "sim:$card"
 assert_exit 0
-assert_stdout_empty
-assert_stderr_contains "card 40002: the PIN is changed"
+assert_stdout_contains "card 40002: the PIN is changed"
 assert_no_secret_shown
 run "$CARDCTL" pin verify --reader "sim:$card" --pin-file "$PIN"
 assert_exit 0
@@ -274,7 +273,7 @@ assert_stderr_contains "the PUK has 1 try left"
 expect_tries puk "$card" 1 "a refused PUK change sent the PUK"
 run_with_stdin "$NEW_PUK_VALUE"$'\n'"$FACTORY_PUK" "$CARDCTL" puk change --reader "sim:$card" --force
 assert_exit 0
-assert_stderr_contains "the PUK is changed"
+assert_stdout_contains "the PUK is changed"
 assert_no_secret_shown
 expect_tries puk "$card" 3 "the PUK changed back"
 

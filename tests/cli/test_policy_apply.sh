@@ -18,7 +18,7 @@ assert_installed_is() {
 }
 # policy_entries: how many 'policy' entries the audit trail has.
 policy_entries() {
-  "$CARDCTL" audit show --action policy --json | jq length
+  "$CARDCTL" audit show --action policy --json | jq '.entries | length'
 }
 
 run "$CARDCTL" init --policy "$POLICY" --scrypt-n 1024
@@ -102,7 +102,7 @@ assert_installed_is "$T_ROOT/installed.orig"
 
 assert_no_new_files "$CARDCTL_HOME"
 run "$CARDCTL" audit show --action policy --json
-assert_json 'length' 0
+assert_json '.entries | length' 0
 
 # --- a valid change: 5 unblocks per period, a new template -------------------------------------------------------
 {
@@ -192,9 +192,9 @@ assert_exit 0
 
 # the audit entry, with both hashes
 run "$CARDCTL" audit show --action policy --json
-assert_json 'length' 1
-assert_json '.[0].outcome' applied
-assert_json '.[0].operator' admin-2
+assert_json '.entries | length' 1
+assert_json '.entries[0].outcome' applied
+assert_json '.entries[0].operator' admin-2
 jq -c 'select(.action == "policy")' "$CARDCTL_HOME/audit.log" >"$T_CAPTURE/out"
 OUT=$(cat "$T_CAPTURE/out")
 assert_json '.details.old_sha256' "$(sha256sum "$T_ROOT/installed.orig" | cut -d' ' -f1)"

@@ -43,7 +43,7 @@ run "$CARDCTL" puc show 99999 --answers-file "$RIGHT"
 assert_exit 6
 run "$CARDCTL" puc show 92001 --answers-file "$RIGHT" --json
 assert_exit 0
-assert_json '[.ok, .card_id, .holder, .unblocks_left_in_period] | map(tostring) | join(" ")' "true 92001 1042 2"
+assert_json '[.ok, .card_id, .holder_id, .unblocks_left_in_period] | map(tostring) | join(" ")' "true 92001 1042 2"
 puk=$(jq -r .puk "$T_CAPTURE/out")
 [[ ${#puk} == 8 ]]
 _check $? "the disclosed PUK is not 8 characters: '$puk'"
@@ -63,7 +63,7 @@ run "$CARDCTL" show 92001 --json --operator owner
 assert_json .unblocks.used 1
 assert_json .puk_rotation_due false
 run "$CARDCTL" audit show --card 92001 --action puc --json --operator owner
-assert_json '[.[] | .outcome] | map(select(. == "used" or . == "rotated")) | join(" ")' "used rotated"
+assert_json '[.entries[] | .outcome] | map(select(. == "used" or . == "rotated")) | join(" ")' "used rotated"
 block "$card"
 run "$CARDCTL" unblock --reader "sim:$card" --puc --puk-file "$PUKFILE" --pin-file "$NEWPIN" --force
 assert_exit 4   # the old PUK no longer works
@@ -77,8 +77,8 @@ run "$CARDCTL" puc show 92001 --answers-file "$RIGHT"
 assert_exit 6
 assert_stderr_contains "has had 3 offline unblocks in the last 30 days"
 run "$CARDCTL" audit show --card 92001 --action puc --json --operator owner
-assert_json '[.[] | select(.outcome == "disclosed")] | length' 3
-assert_json '[.[] | select(.outcome == "refused")] | length' 1   # the limit (a failed identification is an identify entry)
+assert_json '[.entries[] | select(.outcome == "disclosed")] | length' 3
+assert_json '[.entries[] | select(.outcome == "refused")] | length' 1   # the limit (a failed identification is an identify entry)
 
 # a revoked card: nothing disclosed
 run "$CARDCTL" revoke 92001 --reason lost

@@ -85,7 +85,7 @@ assert_exit 0
 
 # --- cms refusals: existing file, unfit certificates, several holders to one recipient ---
 run "$CARDCTL" puc export 93001 --format cms --recipient "$H/alice.pem" --out "$OUTDIR/cms"
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "$OUTDIR/cms/93001.p7m already exists"
 assert_error_with_hint
 run "$CARDCTL" puc export 93001 --format cms --recipient "$H/alice.pem" --out "$OUTDIR/cms" --force
@@ -127,7 +127,7 @@ grep -q "${puk1:0:4}  ${puk1:4:4}" "$OUTDIR/mail/93001.txt" && grep -q 'Alice Ex
   grep -q "${puk2:0:4}  ${puk2:4:4}" "$OUTDIR/mail/93002.txt"
 _check $? "the mailer pages lack the grouped PUK, the holder, the command or the warning"
 run "$CARDCTL" puc export 93001 --format mailer --out "$OUTDIR/mail"
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "already exists"
 run "$CARDCTL" puc export 93001 --format mailer --out "$OUTDIR/mail" --force
 assert_exit 0
@@ -144,11 +144,11 @@ assert_exit 0
 assert_json '[.exported[].file] | unique | .[]' "$OUTDIR/json/puks.json"
 [[ $(stat -c %a "$OUTDIR/json/puks.json") == 600 ]]
 _check $? "puks.json is not 0600"
-[[ $(jq -r '.[] | [.card_id, .holder, .name, .email, .puk] | join(",")' "$OUTDIR/json/puks.json") == \
+[[ $(jq -r '.[] | [.card_id, .holder_id, .name, .email, .puk] | join(",")' "$OUTDIR/json/puks.json") == \
   "93001,1042,Alice Example,alice@example.com,$puk1"$'\n'"93002,2077,Bob Example,,$puk2" ]]
 _check $? "puks.json: $(cat "$OUTDIR/json/puks.json")"
 run "$CARDCTL" puc export --holder 1042 --format json --out "$OUTDIR/json"
-assert_exit 1
+assert_exit 9
 assert_stderr_contains "puks.json already exists"
 run "$CARDCTL" puc export --holder 1042 --format json --out -
 assert_exit 0
@@ -186,8 +186,8 @@ export CARDCTL_OPERATOR=owner
 run "$CARDCTL" audit verify --json
 assert_json .ok true
 run "$CARDCTL" audit show --action puc --json
-assert_json '[.[] | select(.outcome == "exported")] | length' 11
-assert_json '[.[] | select(.outcome == "exported" and .card == "93001" and .operator == "maker")] | length' 7
+assert_json '[.entries[] | select(.outcome == "exported")] | length' 11
+assert_json '[.entries[] | select(.outcome == "exported" and .card_id == "93001" and .operator == "maker")] | length' 7
 assert_stdout_not_contains "$puk1"
 assert_stdout_not_contains "$puk2"
 grep -q -e "$puk1" -e "$puk2" "$CARDCTL_HOME/audit.log"

@@ -22,26 +22,26 @@ other_key() {
   echo "$hex $(check_of "$1" "$hex")"
 }
 
-# so_token_init HOW CARD [ARGS...]: `cardctl init --so-token --json` on CARD; the key its first JSON document
-# shows is typed back on stdin: as shown (right), with its first digit changed (typo), or another key with a
-# matching check (other). Sets RC, OUT, ERR like run, and KEY (the code and check shown) and SO_ID.
+# so_token_init HOW CARD [ARGS...]: `cardctl init --so-token --json` on CARD; the key it shows (on stderr: the one
+# JSON document on stdout is the outcome) is typed back on stdin: as shown (right), with its first digit changed
+# (typo), or another key with a matching check (other). Sets RC, OUT, ERR like run, and KEY (the code and check
+# shown) and SO_ID.
 so_token_init() {
-  local how=$1 card=$2 fifo_in=$T_ROOT/so.in fifo_out=$T_ROOT/so.out line doc= w r pid typed
+  local how=$1 card=$2 fifo_in=$T_ROOT/so.in fifo_err=$T_ROOT/so.err line shown= w r pid typed
   shift 2
   CMD="cardctl init --so-token --reader sim:$card --json $* (the key typed back: $how)"
-  rm -f "$fifo_in" "$fifo_out"
-  mkfifo "$fifo_in" "$fifo_out"
-  "$CARDCTL" init --so-token --reader "sim:$card" --json "$@" <"$fifo_in" >"$fifo_out" 2>"$T_CAPTURE/err" &
+  rm -f "$fifo_in" "$fifo_err"
+  mkfifo "$fifo_in" "$fifo_err"
+  "$CARDCTL" init --so-token --reader "sim:$card" --json "$@" <"$fifo_in" >"$T_CAPTURE/out" 2>"$fifo_err" &
   pid=$!
-  exec {w}>"$fifo_in" {r}<"$fifo_out"
+  exec {w}>"$fifo_in" {r}<"$fifo_err"
   while IFS= read -r line <&"$r"; do
-    doc+=$line$'\n'
-    [[ $line == "}" ]] && break
+    shown+=$line$'\n'
+    [[ $line == Check:* || $line == cardctl:\ error:* ]] && break
   done
-  printf '%s' "$doc" >"$T_CAPTURE/out"
-  KEY=$(jq -r '.so_unblock_key | .code + " " + .check' <<<"$doc" 2>/dev/null)
-  SO_ID=$(jq -r .card_id <<<"$doc" 2>/dev/null)
-  if [[ -n $KEY && $KEY != " " ]]; then
+  KEY="$(sed -n 's/^SO unblock key: *//p' <<<"$shown") $(sed -n 's/^Check: *//p' <<<"$shown")"
+  SO_ID=$(sed -n 's/^SO token: *//p' <<<"$shown")
+  if [[ -n $SO_ID && $KEY != " " ]]; then
     case $how in
       right) typed=$KEY ;;
       typo) typed=$([[ ${KEY:0:1} == 0 ]] && echo 1 || echo 0)${KEY:1} ;;
@@ -50,7 +50,7 @@ so_token_init() {
     echo "$typed" >&"$w"
   fi
   exec {w}>&-
-  cat <&"$r" >>"$T_CAPTURE/out"
+  { printf '%s' "$shown"; cat <&"$r"; } >"$T_CAPTURE/err"
   exec {r}<&-
   wait "$pid"
   RC=$?
@@ -95,7 +95,7 @@ _check $? "another key typed back changed the card"
 # typed back right: the installation is created and the token issued
 so_token_init right "$card" --policy "$POLICY" --scrypt-n 1024 --pin-file "$SOPIN"
 assert_exit 0
-assert_json 'select(.ok) | [.card_id, .algorithm, .installation] | join(" ")' "93001 aes256 created"
+assert_json '[.ok, .card_id, .algorithm, .installation_created] | map(tostring) | join(" ")' "true 93001 aes256 true"
 SOKEY=$(secret_file sokey "$KEY")
 run "$CARDCTL" status --reader "sim:$card" --json
 assert_json '[.management_key.algorithm, .management_key.default, .puk.blocked, .pin.remaining] | map(tostring) | join(" ")' \
@@ -106,7 +106,7 @@ assert_exit 0
 # a token is issued once: the second init --so-token is refused, the card unchanged
 cp "$card" "$T_ROOT/token.sim"
 run "$CARDCTL" init --so-token --reader "sim:$card" --pin-file "$SOPIN"
-assert_exit 1
+assert_exit 9
 assert_error_with_hint
 assert_stderr_contains "card 93001 is not in its factory state"
 cmp -s "$card" "$T_ROOT/token.sim"
@@ -136,7 +136,7 @@ _check $? "a mistyped SO key changed the token"
 # the right key: a new PIN that verifies
 run "$CARDCTL" so-unblock --reader "sim:$card" --so-key-file "$SOKEY" --pin-file "$NEWPIN" --json
 assert_exit 0
-assert_json 'select(.ok) | [.card_id, .result, .audited] | map(tostring) | join(" ")' "93001 unblocked true"
+assert_json 'select(.ok) | [.card_id, .unblocked, .audited] | map(tostring) | join(" ")' "93001 true true"
 run "$CARDCTL" pin verify --reader "sim:$card" --pin-file "$NEWPIN"
 assert_exit 0
 
@@ -160,8 +160,8 @@ assert_exit 0
 run "$CARDCTL" audit verify --json
 assert_json .ok true
 run "$CARDCTL" audit show --card 93001 --json
-assert_json '[.[] | select(.action == "so-token") | .outcome] | join(" ")' "issued"
-assert_json '[.[] | select(.action == "so-unblock") | .outcome] | join(" ")' "failed ok"
+assert_json '[.entries[] | select(.action == "so-token") | .outcome] | join(" ")' "issued"
+assert_json '[.entries[] | select(.action == "so-unblock") | .outcome] | join(" ")' "failed ok"
 assert_stdout_not_contains "${KEY:0:14}"
 grep '"action":"so-token"' "$CARDCTL_HOME/audit.log" | grep -q '"algorithm":"aes256"'
 _check $? "the so-token entry does not record the algorithm"
@@ -183,7 +183,7 @@ _check $? "a refused card was changed"
 old=$(new_card old.sim --version 5.2.7)
 so_token_init right "$old" --pin-file "$SOPIN"
 assert_exit 0
-assert_json 'select(.ok) | .algorithm' tdes
+assert_json '[.ok, .algorithm] | map(tostring) | join(" ")' "true tdes"
 [[ ${#KEY} == 64 && $SO_ID =~ ^[0-9a-f]{32}$ ]]
 _check $? "a TDES key is 12 groups and a check, the id a GUID: '$KEY' '$SO_ID'"
 OLDKEY=$(secret_file oldkey "$KEY")

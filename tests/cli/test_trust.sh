@@ -32,7 +32,7 @@ respond() {  # respond ID CHALLENGE ANSWERS [options]
   "$CARDCTL" respond --card "$id" --challenge "$code" --answers-file "$answers" "$@"
 }
 trail_count() {  # trail_count ID ACTION OUTCOME: entries in the audit trail
-  "$CARDCTL" audit show --card "$1" --action "$2" --json | jq "[.[] | select(.outcome == \"$3\")] | length"
+  "$CARDCTL" audit show --card "$1" --action "$2" --json | jq "[.entries[] | select(.outcome == \"$3\")] | length"
 }
 
 run "$CARDCTL" init --policy "$POLICY" --scrypt-n 1024
@@ -102,7 +102,7 @@ for holder in '' '   '; do
   assert_error_with_hint
 done
 run "$CARDCTL" audit show --card 41020 --json
-assert_json 'length' 0
+assert_json '.entries | length' 0
 
 # --- 3. no re-roll: the questions are recorded before they are asked; a hang-up counts as a failure ----------
 issue 41030 reroll
@@ -234,7 +234,7 @@ mallory_code=$(challenge_of "$T_ROOT/cards/41041.sim")
 run respond 41041 "$mallory_code" "$OTHER_ANSWERS" --json
 assert_exit 0
 assert_json '.unblocks_left_in_period' 2
-assert_json '.holder' mallory
+assert_json '.holder_id' mallory
 respond 41041 "$mallory_code" "$OTHER_ANSWERS" --json >/dev/full 2>"$T_ROOT/full.err"
 rc=$?
 [[ $rc == 8 ]]

@@ -70,7 +70,7 @@ asdesk=(env -u CARDCTL_PASSPHRASE -u CARDCTL_OPERATOR "$CARDCTL_BIN")
 card_opts=(--operator-card "$OP" --operator-pin-file "$OPPIN" --no-prompt)
 "${asdesk[@]}" puc show 72001 --answers-file "$RIGHT" "${card_opts[@]}" --json >"$W/puc.json" ||
   fail "puc show with the operator's card: $(cat "$W/puc.json")"
-[[ $(jq -r '[.card_id, .holder, .name] | join(" ")' "$W/puc.json") == "72001 1043 Bob Example" ]] ||
+[[ $(jq -r '[.card_id, .holder_id, .name] | join(" ")' "$W/puc.json") == "72001 1043 Bob Example" ]] ||
   fail "puc show: $(cat "$W/puc.json")"
 PUK1=$(secret puk1 "$(jq -r .puk "$W/puc.json")")
 rc=0
@@ -101,19 +101,20 @@ pin_works "$STAFF" 482917 || fail "yubico-piv-tool: the PIN set in person does n
 
 # --- the SO token: issued with its key shown once and typed back; unblocked with it --------------------------------
 rm -f "$W/so.in" "$W/so.out"
-mkfifo "$W/so.in" "$W/so.out"
-cardctl init --so-token --reader "$SO" --pin-file "$SOPIN" --json <"$W/so.in" >"$W/so.out" 2>"$W/so.err" &
+mkfifo "$W/so.in" "$W/so.shown"
+# The key is shown on stderr (the one JSON document on stdout is the outcome), then typed back on stdin.
+cardctl init --so-token --reader "$SO" --pin-file "$SOPIN" --json <"$W/so.in" >"$W/so.out" 2>"$W/so.shown" &
 sopid=$!
-exec {sow}>"$W/so.in" {sor}<"$W/so.out"
-doc=
+exec {sow}>"$W/so.in" {sor}<"$W/so.shown"
+shown=
 while IFS= read -r line <&"$sor"; do
-  doc+=$line$'\n'
-  [[ $line == "}" ]] && break
+  shown+=$line$'\n'
+  [[ $line == Check:* ]] && break
 done
-KEY=$(jq -r '.so_unblock_key | .code + " " + .check' <<<"$doc")
+KEY="$(sed -n 's/^SO unblock key: *//p' <<<"$shown") $(sed -n 's/^Check: *//p' <<<"$shown")"
 echo "$KEY" >&"$sow"
 exec {sow}>&-
-cat <&"$sor" >/dev/null
+cat <&"$sor" >"$W/so.err"
 exec {sor}<&-
 wait "$sopid" || fail "init --so-token: $(cat "$W/so.err")"
 SOKEY=$(secret sokey "$KEY")
@@ -143,7 +144,7 @@ cardctl audit show --json >"$W/audit.json"
 for want in "puc disclosed" "puc used" "puc rotated" "puc refused" "unblock in-person" "so-token issued" \
   "so-unblock ok" "so-unblock failed" "keystore opened" "operator removed" "policy applied"; do
   set -- $want
-  [[ $(jq --arg a "$1" --arg o "$2" '[.[] | select(.action == $a and .outcome == $o)] | length' "$W/audit.json") -ge 1 ]] ||
+  [[ $(jq --arg a "$1" --arg o "$2" '[.entries[] | select(.action == $a and .outcome == $o)] | length' "$W/audit.json") -ge 1 ]] ||
     fail "the audit trail has no '$want' entry"
 done
 echo "ok: helpdesk ways back through pcscd"

@@ -57,23 +57,28 @@ for template in staff legacy; do
   yubico-piv-tool -r "$reader" -a verify-pin -P 482917 2>&1 | grep -q "Successfully verified PIN" ||
     fail "$template: yubico-piv-tool does not accept the new PIN"
 
-  # scripted: one connection, response and new PIN on stdin
+  # scripted: one connection, response and new PIN on stdin; with --json the code is shown on stderr and the one
+  # document on stdout is the outcome
   block "$reader"
-  mkfifo "$PCSC_DIR/in-$id" "$PCSC_DIR/out-$id"
-  "$CARDCTL_BIN" challenge --reader "@$reader" --json <"$PCSC_DIR/in-$id" >"$PCSC_DIR/out-$id" 2>"$PCSC_DIR/err-$id" &
+  mkfifo "$PCSC_DIR/in-$id" "$PCSC_DIR/shown-$id"
+  "$CARDCTL_BIN" challenge --reader "@$reader" --json <"$PCSC_DIR/in-$id" >"$PCSC_DIR/out-$id" 2>"$PCSC_DIR/shown-$id" &
   pid=$!
-  exec 3>"$PCSC_DIR/in-$id" 4<"$PCSC_DIR/out-$id"
-  doc=
+  exec 3>"$PCSC_DIR/in-$id" 4<"$PCSC_DIR/shown-$id"
+  shown=
   while IFS= read -r -t 20 line <&4; do
-    doc+=$line$'\n'
-    [[ $line == "}" ]] && break
+    shown+=$line$'\n'
+    [[ $line == Check:* ]] && break
   done
+  doc=$(jq -n --arg c "$(sed -n 's/^Challenge: *//p' <<<"$shown")" --arg k "$(sed -n 's/^Check: *//p' <<<"$shown")" \
+    '{challenge: $c, check: $k}')
   printf '%s\n%s\n' "$(respond "$id" "$doc")" 482917 >&3
   exec 3>&-
-  result=$(cat <&4)
+  cat <&4 >"$PCSC_DIR/err-$id"
   exec 4<&-
   wait "$pid" || fail "$template: scripted challenge failed: $(cat "$PCSC_DIR/err-$id")"
-  [[ $(jq -r .result <<<"$result") == unblocked ]] || fail "$template: scripted result: $result"
+  result=$(cat "$PCSC_DIR/out-$id")
+  [[ $(jq -r '[.ok, .unblocked] | map(tostring) | join(" ")' <<<"$result") == "true true" ]] ||
+    fail "$template: scripted result: $result"
   [[ $(pin_left "$reader") == 3 ]] || fail "$template: PIN not restored (scripted)"
 done
 

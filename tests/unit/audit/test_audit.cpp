@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cardctl/audit.hpp"
+#include "cardctl/crypto.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 
@@ -84,6 +85,7 @@ TEST_CASE("verify finds an edited byte, a deleted entry, a swap and a cut tail")
   v = store::verify_audit(path, kKey, head);
   CHECK_FALSE(v.ok);
   CHECK(v.bad_line == 2);
+  CHECK(v.problem.find("(entries reordered)") != std::string::npos);  // swapped, not deleted
 
   auto cut = lines;
   cut.pop_back();
@@ -144,4 +146,50 @@ TEST_CASE("found by fuzz_audit: a detail named like a field, control characters,
   CHECK(after.verification.ok);
   CHECK(after.entries.size() == 3);
   std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("a trail written before JSON went through nlohmann still verifies and reads, escapes included") {
+  TempDir d;
+  std::string path = d.path + "/audit";
+  // The hand-written writer's line for this entry: \u escapes for control characters, raw UTF-8 otherwise.
+  std::string canonical =
+      "{\"seq\":1,\"time\":\"2026-11-01T10:00:00Z\",\"operator\":\"Jos\xC3\xA9\",\"action\":\"respond\","
+      "\"card\":\"c1\",\"holder\":\"h\",\"outcome\":\"ok\",\"reason\":\"bell\\u0007 tab\\t\","
+      "\"details\":{\"k\":\"v\"},\"prev\":\"\"";
+  std::string line = canonical + ",\"mac\":\"" + to_hex(crypto::hmac_sha256(kKey, view(canonical))) + "\"}";
+  write_lines(path, {line});
+  auto trail = store::read_audit(path, kKey, std::nullopt);
+  REQUIRE(trail.verification.ok);
+  REQUIRE(trail.entries.size() == 1);
+  CHECK(trail.entries[0].operator_name == "Jos\xC3\xA9");
+  CHECK(trail.entries[0].reason == "bell\a tab\t");
+  CHECK(trail.entries[0].detail("k") == "v");
+  // And an entry appended now continues that chain.
+  AuditLog(path, kKey).append({"2026-11-02T10:00:00Z", "op", "respond", "c1", "h", "ok", "", {}});
+  CHECK(store::verify_audit(path, kKey, std::nullopt).ok);
+  CHECK(store::query_audit(path, {}).size() == 2);
+}
+
+TEST_CASE("--since and --until: dates, times and times back from now; anything else is refused") {
+  using store::audit_time_bound;
+  auto now = std::chrono::system_clock::from_time_t(1793354400);  // 2026-10-30T10:00:00Z
+  CHECK(audit_time_bound("2026-11-01", now) == "2026-11-01");
+  CHECK(audit_time_bound("2026-11-01T10:05", now) == "2026-11-01T10:05");
+  CHECK(audit_time_bound("2026-11-01 10:05:09Z", now) == "2026-11-01T10:05:09");
+  CHECK(audit_time_bound("2h", now) == "2026-10-30T08:00:00");
+  CHECK(audit_time_bound("7d", now) == "2026-10-23T10:00:00");
+  CHECK(audit_time_bound("1w", now) == "2026-10-23T10:00:00");
+  CHECK(audit_time_bound("30m", now) == "2026-10-30T09:30:00");
+  CHECK(audit_time_bound("today", now) == "2026-10-30");
+  CHECK(audit_time_bound("yesterday", now) == "2026-10-29");
+  for (const char* bad : {"", "last week", "2026-13-01", "2026-02-30", "2026-11-01T25:00", "11/01/2026", "7 days", "-3d"}) {
+    CAPTURE(bad);
+    try {
+      audit_time_bound(bad, now);
+      FAIL("accepted");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::usage);
+      CHECK_FALSE(e.hint().empty());
+    }
+  }
 }

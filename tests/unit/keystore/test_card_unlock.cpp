@@ -74,7 +74,7 @@ TEST_CASE("a card's entry opens the keystore; another card's key does not") {
 
     auto other = crypto::KeyPair::generate(a);
     Error wrong = error_of([&] { store::unwrap_from_card(e, ks.installation_id(), card_ecdh(other, e)); });
-    CHECK(wrong.kind() == ErrorKind::crypto);
+    CHECK(wrong.kind() == ErrorKind::auth_failed);
     CHECK(std::string(wrong.what()).find("card 81001 does not open its entry for operator desk") != std::string::npos);
     CHECK(wrong.hint().find("cardctl operator add-card desk") != std::string::npos);
   }
@@ -93,7 +93,7 @@ TEST_CASE("an edited entry, or one moved to another operator, card or installati
   const std::string id = ks.installation_id();
   auto refused = [&](const CardUnlockEntry& edited, const std::string& installation) {
     return error_of([&] { store::unwrap_from_card(edited, installation, card_ecdh(card, edited)); }).kind() ==
-           ErrorKind::crypto;
+           ErrorKind::auth_failed;
   };
   CHECK(refused(e, std::string(32, '0')));
   CardUnlockEntry x = e;
@@ -115,7 +115,7 @@ TEST_CASE("an edited entry, or one moved to another operator, card or installati
   CHECK(store::unwrap_from_card(e, id, card_ecdh(card, e)).size() == 32);
   // A wrong file key is a clear error from the keystore, not a crash.
   Error wrong = error_of([&] { Keystore::open_with_file_key(ks.path(), Bytes(32, 0x42)); });
-  CHECK(wrong.kind() == ErrorKind::crypto);
+  CHECK(wrong.kind() == ErrorKind::wrong_pin);
   CHECK(std::string(wrong.what()).find("the key from the operator's card is not this keystore's") != std::string::npos);
 }
 
@@ -197,7 +197,7 @@ TEST_CASE("a new passphrase: the cards are wrapped again and still open the keys
   CHECK(copy(opened.master(1).bytes()) == copy(ks.master(1).bytes()));
   // the old entry holds the old key, which no longer opens the keystore
   SecureBytes old_key = store::unwrap_from_card(before, after.installation_id, card_ecdh(card, before));
-  CHECK(error_of([&] { Keystore::open_with_file_key(ks.path(), old_key); }).kind() == ErrorKind::crypto);
+  CHECK(error_of([&] { Keystore::open_with_file_key(ks.path(), old_key); }).kind() == ErrorKind::wrong_pin);
   // saving a keystore opened by the card keeps the passphrase working
   opened.rotate();
   opened.save();

@@ -147,7 +147,7 @@ TEST_CASE("a wrong passphrase is a crypto error that names both causes") {
   Keystore::create(path, pass(), kFast);
   auto e = open_error(path, "wrong passphrase!");
   REQUIRE(e);
-  CHECK(e->kind() == ErrorKind::crypto);
+  CHECK(e->kind() == ErrorKind::wrong_pin);
   CHECK(std::string(e->what()).find("wrong passphrase, or the file was modified") != std::string::npos);
   CHECK(open_error(path) == std::nullopt);
 }
@@ -193,7 +193,7 @@ TEST_CASE("any flipped bit anywhere in the file is caught: never a crash, never 
       files::write_atomic(path, edited);
       auto e = open_error(path);
       REQUIRE(e);
-      CHECK((e->kind() == ErrorKind::crypto || e->kind() == ErrorKind::io || e->kind() == ErrorKind::unsupported));
+      CHECK((e->kind() == ErrorKind::wrong_pin || e->kind() == ErrorKind::io || e->kind() == ErrorKind::unsupported));
     }
   }
 }
@@ -205,7 +205,7 @@ TEST_CASE("changing the passphrase: the old one stops working, the keys stay") {
   Bytes m1 = copy(ks.master(1).bytes());
   CHECK_THROWS_AS(ks.change_passphrase(Passphrase::from_text("short")), Error);
   ks.change_passphrase(Passphrase::from_text("a new and longer passphrase"));
-  CHECK(open_error(path)->kind() == ErrorKind::crypto);
+  CHECK(open_error(path)->kind() == ErrorKind::wrong_pin);
   auto again = Keystore::open(path, Passphrase::from_text("a new and longer passphrase"));
   CHECK(copy(again.master(1).bytes()) == m1);
   CHECK(mode_of(path) == 0600);

@@ -86,7 +86,7 @@ TEST_CASE("an operator's card: enrolled, opens the installation after its PIN, a
     testing::CardConnection conn(other);
     piv::PivSession s(conn);
     s.verify_pin(Pin::from_text(piv::factory::pin));
-    CHECK(error_of([&] { open_with_card(t.paths, s, entries[0], "list"); }).kind() == ErrorKind::crypto);
+    CHECK(error_of([&] { open_with_card(t.paths, s, entries[0], "list"); }).kind() == ErrorKind::auth_failed);
   }
 
   remove_operator(site, "tester", "desk");
