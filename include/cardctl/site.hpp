@@ -84,4 +84,17 @@ class Site {
 /// The operator name recorded in the audit trail: --operator, else $CARDCTL_OPERATOR, else the login name.
 std::string operator_name(const std::string& given);
 
+/// A master key to import, read from a 0600 file of 64 hex digits (files::read_secret); every buffer it passes
+/// through wipes itself. Error(usage) when the file does not hold 32 bytes.
+MasterKey read_master_key_file(const std::string& path);
+
+/// `cardctl init --rotate`: adds a new current master key version to the installation (cards issued under the
+/// older ones keep working, docs/architecture.md#key-derivation), saves the keystore and audits it ("rotate").
+/// Returns the new version.
+std::uint32_t rotate_master_key(Site& site, const std::string& operator_name);
+/// `cardctl init --import-master` into an existing installation: the key becomes current, as `version` or the
+/// next one; saved and audited ("import-master"). Returns its version.
+std::uint32_t import_master_key(Site& site, const MasterKey& key, std::optional<std::uint32_t> version,
+                                const std::string& operator_name);
+
 }  // namespace cardctl::lifecycle

@@ -180,6 +180,28 @@ std::vector<store::AuditEntry> Site::verified_audit() {
   return std::move(trail.entries);
 }
 
+MasterKey read_master_key_file(const std::string& path) {
+  const SecureBytes text = files::read_secret(path);
+  MasterKey key(secure_from_hex(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
+  if (key.size() != 32) throw Error(ErrorKind::usage, path + " must hold a 32-byte master key as 64 hex digits");
+  return key;
+}
+
+std::uint32_t rotate_master_key(Site& site, const std::string& operator_name) {
+  const std::uint32_t version = site.keystore.rotate();
+  site.keystore.save();
+  site.audit({"", operator_name, "rotate", "", "", "ok", "", {{"key_version", std::to_string(version)}}});
+  return version;
+}
+
+std::uint32_t import_master_key(Site& site, const MasterKey& key, std::optional<std::uint32_t> version,
+                                const std::string& operator_name) {
+  const std::uint32_t v = site.keystore.import_master(key.bytes(), version, true);
+  site.keystore.save();
+  site.audit({"", operator_name, "import-master", "", "", "ok", "", {{"key_version", std::to_string(v)}}});
+  return v;
+}
+
 void Site::audit(store::AuditEntry entry) {
   if (entry.time.empty()) entry.time = inventory.now();
   if (!creating_) audit_head();  // never start a new trail over a deleted one
