@@ -36,10 +36,15 @@ struct InitOptions {
   std::string operator_name;
 };
 
+/// What init refuses before anything is asked or created: no policy file (Error(usage)), a bad one (its
+/// Error from load_policy), an installation already in paths.dir (a keystore, inventory or audit trail) unless
+/// force (Error(conflict)). Returns the validated policy.
+policy::Policy check_new_installation(const SitePaths& paths, const std::string& policy_file, bool force);
+
 class Site {
  public:
-  /// Creates the directory (0700, parents as needed), keystore, inventory, audit trail and policy copy.
-  /// Error(conflict) when an installation exists there and !force. The new installation is built in a
+  /// Creates the directory (0700, parents as needed), keystore, inventory, audit trail and policy copy, after
+  /// check_new_installation. The new installation is built in a
   /// directory beside the old one and swapped in only when complete: a failure leaves the old one untouched,
   /// and a replaced one is kept as DIR.replaced-TIME (previous_installation names it).
   static Site init(const SitePaths& paths, const Passphrase& passphrase, const InitOptions& options);

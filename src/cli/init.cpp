@@ -47,18 +47,11 @@ void setup_init(CLI::App& app, Context& ctx) {
 }
 
 void check_new_installation(const InitOptions& options) {
-  if (options.policy_file.empty())
-    throw Error(ErrorKind::usage, "cardctl init needs a policy file", "start from examples/policy.toml: --policy FILE");
-  policy::load_policy(options.policy_file);
-  auto paths = options.site.paths();
-  if (!options.force && files::exists(paths.keystore()))
-    throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
-                "use it as it is, add a key version with --rotate, or replace it with --force (destroys its keys)");
+  lifecycle::check_new_installation(options.site.paths(), options.policy_file, options.force);
 }
 
 lifecycle::Site create_installation(InitOptions& options, Context& ctx, const Passphrase& passphrase,
                                     std::optional<MasterKey> imported) {
-  check_new_installation(options);
   lifecycle::InitOptions io;
   io.policy_file = options.policy_file;
   io.force = options.force;

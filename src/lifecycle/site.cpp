@@ -58,16 +58,25 @@ store::InventoryOptions inventory_options(const store::Keystore& ks, bool create
 }
 }  // namespace
 
-Site Site::init(const SitePaths& given, const Passphrase& passphrase, const InitOptions& options) {
-  if (options.policy_file.empty())
+policy::Policy check_new_installation(const SitePaths& paths, const std::string& policy_file, bool force) {
+  if (policy_file.empty())
     throw Error(ErrorKind::usage, "cardctl init needs a policy file", "start from examples/policy.toml: --policy FILE");
-  policy::Policy pol = policy::load_policy(options.policy_file);  // refuse a bad policy before creating anything
-  SitePaths paths{without_trailing_slashes(given.dir)};
-  bool existing = files::exists(paths.keystore()) || files::exists(paths.inventory()) || files::exists(paths.audit());
-  if (!options.force && existing)
+  policy::Policy pol = policy::load_policy(policy_file);  // refuse a bad policy before creating anything
+  if (force) return pol;
+  if (files::exists(paths.keystore()))
+    throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
+                "use it as it is, add a key version with --rotate, or replace it with --force (destroys its keys)");
+  if (files::exists(paths.inventory()) || files::exists(paths.audit()))
     throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
                 "use it as it is, or pass --force to replace it (cards issued under its keys can then only be "
                 "unblocked with the kept copy)");
+  return pol;
+}
+
+Site Site::init(const SitePaths& given, const Passphrase& passphrase, const InitOptions& options) {
+  SitePaths paths{without_trailing_slashes(given.dir)};
+  policy::Policy pol = check_new_installation(paths, options.policy_file, options.force);
+  bool existing = files::exists(paths.keystore()) || files::exists(paths.inventory()) || files::exists(paths.audit());
   std::string parent = parent_of(paths.dir);
   files::make_dirs(parent, 0700);
   if (files::exists(paths.dir) && !existing) {
