@@ -35,6 +35,12 @@ Json tries_json(const piv::RetryInfo& t) {
 piv::RetryInfo tries_before_try(const Context& ctx, piv::PivSession& session, const std::optional<std::string>& card_id,
                                 Reference r, bool force) {
   auto t = read_tries(session, r);
+  tries_before_try(ctx, t, card_id, r, force);
+  return t;
+}
+
+void tries_before_try(const Context& ctx, const piv::RetryInfo& t, const std::optional<std::string>& card_id,
+                      Reference r, bool force) {
   std::string card = card_id ? "card " + *card_id + ": " : std::string();
   std::string unknown = r == Reference::puk ? " (the card cannot tell without spending one)" : "";
   ctx.note(card + reference_name(r) + " " + tries_text(t) + (t.remaining < 0 ? unknown : ""));
@@ -42,7 +48,6 @@ piv::RetryInfo tries_before_try(const Context& ctx, piv::PivSession& session, co
   if (force && t.remaining == 1) ctx.warn(fmt::format("--force: a wrong {} now blocks it", reference_name(r)));
   if (force && t.remaining < 0 && r == Reference::puk)
     ctx.warn("--force: trying the PUK without knowing how many tries it has left");
-  return t;
 }
 
 std::string wrong_try_hint(Reference r, int left) {

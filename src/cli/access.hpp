@@ -33,6 +33,9 @@ Json tries_json(const piv::RetryInfo& tries);
 /// when --force spends the last one) and applies lifecycle::check_last_try. Returns what was read.
 piv::RetryInfo tries_before_try(const Context& ctx, piv::PivSession& session, const std::optional<std::string>& card_id,
                                 Reference r, bool force);
+/// The same with tries already read (lifecycle::plan_puk_unblock): shows them and applies the rule.
+void tries_before_try(const Context& ctx, const piv::RetryInfo& tries, const std::optional<std::string>& card_id,
+                      Reference r, bool force);
 
 /// The hint for a wrong try with `left` tries left (-1: unknown): what the next wrong one does.
 std::string wrong_try_hint(Reference r, int left);
