@@ -16,8 +16,6 @@ std::string tries(int n) { return fmt::format("{} {}", n, n == 1 ? "try" : "trie
 
 }  // namespace
 
-const char* reference_name(Reference r) { return r == Reference::pin ? "PIN" : "PUK"; }
-
 piv::RetryInfo read_tries(piv::PivSession& session, Reference r) {
   return r == Reference::pin ? with_context("reading the PIN retry counter", [&] { return session.pin_retries(); })
                              : with_context("reading the PUK retry counter", [&] { return session.puk_retries(); });
@@ -34,37 +32,22 @@ Json tries_json(const piv::RetryInfo& t) {
   return Json::object().set("remaining", t.remaining >= 0 ? Json(t.remaining) : Json()).set("total", t.total);
 }
 
-void check_last_try(const piv::RetryInfo& t, Reference r, bool force) {
-  if (t.remaining == 0) {
-    if (r == Reference::pin)
-      throw Error(ErrorKind::blocked, "the PIN is blocked",
-                  "unblock it with the helpdesk: cardctl unblock; or with its PUK: cardctl unblock --puc");
-    throw Error(ErrorKind::blocked, "the PUK is blocked",
-                "a PUK cannot be unblocked: the helpdesk must reset the card and issue it again");
-  }
-  if (force) return;
-  const char* what = reference_name(r);
-  if (t.remaining == 1)
-    throw Error(ErrorKind::policy, fmt::format("the {} has 1 try left; a wrong {} now blocks it", what, what),
-                fmt::format("make sure of the {}, then run again with --force", what));
-  if (t.remaining < 0 && r == Reference::puk)
-    throw Error(ErrorKind::policy,
-                "the card cannot tell how many tries the PUK has left (it has no PIN/PUK metadata)",
-                "a wrong PUK spends a try and a blocked PUK cannot be unblocked: make sure of the PUK, then run again "
-                "with --force");
-}
-
 piv::RetryInfo tries_before_try(const Context& ctx, piv::PivSession& session, const std::optional<std::string>& card_id,
                                 Reference r, bool force) {
   auto t = read_tries(session, r);
+  tries_before_try(ctx, t, card_id, r, force);
+  return t;
+}
+
+void tries_before_try(const Context& ctx, const piv::RetryInfo& t, const std::optional<std::string>& card_id,
+                      Reference r, bool force) {
   std::string card = card_id ? "card " + *card_id + ": " : std::string();
   std::string unknown = r == Reference::puk ? " (the card cannot tell without spending one)" : "";
   ctx.note(card + reference_name(r) + " " + tries_text(t) + (t.remaining < 0 ? unknown : ""));
-  check_last_try(t, r, force);
+  lifecycle::check_last_try(t, r, force);
   if (force && t.remaining == 1) ctx.warn(fmt::format("--force: a wrong {} now blocks it", reference_name(r)));
   if (force && t.remaining < 0 && r == Reference::puk)
     ctx.warn("--force: trying the PUK without knowing how many tries it has left");
-  return t;
 }
 
 std::string wrong_try_hint(Reference r, int left) {

@@ -1,8 +1,7 @@
 // Layer 10: what the holder's own PIN and PUK commands share (`cardctl pin`, `cardctl puk`; like `ykman piv
-// access`): the tries left, read before a try is spent, and the last-try rule
-// (docs/architecture.md#tries-and-irreversible-steps) — a blocked reference is reported with what to do, and the last
-// try (or a PUK try whose counter the card cannot tell) is spent only with --force; the hint after a wrong try; the
-// check of a new PIN or PUK before it is sent.
+// access`): the tries left, read and shown before a try is spent, then the last-try rule
+// (docs/architecture.md#tries-and-irreversible-steps; lifecycle::check_last_try, tries.hpp); the hint after a wrong
+// try; the check of a new PIN or PUK before it is sent.
 #pragma once
 
 #include <optional>
@@ -12,16 +11,14 @@
 
 #include "cardctl/error.hpp"
 #include "cardctl/piv.hpp"
+#include "cardctl/tries.hpp"
 #include "context.hpp"
 #include "json.hpp"
 
 namespace cardctl::cli {
 
-/// The two references the holder knows (SP 800-73-4 Part 1 §3.5: the PIV Card Application PIN and the PUK).
-enum class Reference { pin, puk };
-
-/// "PIN" or "PUK".
-const char* reference_name(Reference r);
+using lifecycle::Reference;
+using lifecycle::reference_name;
 
 /// The reference's counter, spending no try: the PIN from GET METADATA or the empty VERIFY (SP 800-73-4 Part 2
 /// §3.2.1), the PUK from GET METADATA only (remaining -1 when the card cannot tell).
@@ -32,16 +29,13 @@ std::string tries_text(const piv::RetryInfo& tries);
 /// {"remaining": N or null, "total": N or null}.
 Json tries_json(const piv::RetryInfo& tries);
 
-/// The last-try rule, before anything that could spend a try is sent. Error(blocked) with what to do when no try
-/// is left; without force, Error(policy) when one try is left, and for the PUK when the card cannot tell how
-/// many are left (a blocked PUK cannot be unblocked). A PIN whose count is unknown has just been verified in this
-/// session (the empty VERIFY answered 9000), so its counter is full: it is not refused.
-void check_last_try(const piv::RetryInfo& tries, Reference r, bool force);
-
 /// Before a try: reads the tries left, shows them on stderr ("card 12345678: PIN 3 of 3 tries left", a warning
-/// when --force spends the last one) and applies check_last_try. Returns what was read.
+/// when --force spends the last one) and applies lifecycle::check_last_try. Returns what was read.
 piv::RetryInfo tries_before_try(const Context& ctx, piv::PivSession& session, const std::optional<std::string>& card_id,
                                 Reference r, bool force);
+/// The same with tries already read (lifecycle::plan_puk_unblock): shows them and applies the rule.
+void tries_before_try(const Context& ctx, const piv::RetryInfo& tries, const std::optional<std::string>& card_id,
+                      Reference r, bool force);
 
 /// The hint for a wrong try with `left` tries left (-1: unknown): what the next wrong one does.
 std::string wrong_try_hint(Reference r, int left);

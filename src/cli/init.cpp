@@ -47,18 +47,11 @@ void setup_init(CLI::App& app, Context& ctx) {
 }
 
 void check_new_installation(const InitOptions& options) {
-  if (options.policy_file.empty())
-    throw Error(ErrorKind::usage, "cardctl init needs a policy file", "start from examples/policy.toml: --policy FILE");
-  policy::load_policy(options.policy_file);
-  auto paths = options.site.paths();
-  if (!options.force && files::exists(paths.keystore()))
-    throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
-                "use it as it is, add a key version with --rotate, or replace it with --force (destroys its keys)");
+  lifecycle::check_new_installation(options.site.paths(), options.policy_file, options.force);
 }
 
 lifecycle::Site create_installation(InitOptions& options, Context& ctx, const Passphrase& passphrase,
                                     std::optional<MasterKey> imported) {
-  check_new_installation(options);
   lifecycle::InitOptions io;
   io.policy_file = options.policy_file;
   io.force = options.force;
@@ -78,24 +71,16 @@ void run_init(InitOptions& options, Context& ctx) {
   if (options.dry_run)
     throw Error(ErrorKind::usage, "--dry-run goes with --so-token", "cardctl init --so-token --dry-run");
   auto paths = options.site.paths();
-  // A MasterKey from the file to the keystore: every buffer it passes through wipes itself, on every way out.
   std::optional<MasterKey> imported;
-  if (options.import_master_file) {
-    const SecureBytes text = files::read_secret(*options.import_master_file);
-    imported.emplace(secure_from_hex(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
-    if (imported->size() != 32)
-      throw Error(ErrorKind::usage, *options.import_master_file + " must hold a 32-byte master key as 64 hex digits");
-  }
+  if (options.import_master_file) imported.emplace(lifecycle::read_master_key_file(*options.import_master_file));
   std::uint32_t version = 0;
   std::string action;
   if (options.rotate || (imported && files::exists(paths.keystore()) && !options.force)) {
     options.site.passphrase.confirm = false;
     auto site = open_site(options.site, ctx, "init");
-    version = imported ? site.keystore.import_master(imported->bytes(), options.key_version, true) : site.keystore.rotate();
-    site.keystore.save();
+    version = imported ? lifecycle::import_master_key(site, *imported, options.key_version, options.site.op())
+                       : lifecycle::rotate_master_key(site, options.site.op());
     action = imported ? "master key imported" : "master key rotated";
-    site.audit({"", options.site.op(), imported ? "import-master" : "rotate", "", "", "ok", "",
-                {{"key_version", std::to_string(version)}}});
   } else {
     check_new_installation(options);  // a bad policy is refused before the passphrase is asked
     Passphrase pass = ctx.secret<Passphrase>(options.site.passphrase);

@@ -26,10 +26,9 @@ struct InitOptions {
   SecretRequest so_pin{"new SO PIN", "--pin-file", std::nullopt, "", true};
 };
 
-/// Refuses (before any secret is asked) what init cannot create: no policy file, a bad one, an installation
-/// already there without --force.
+/// lifecycle::check_new_installation for these options, called before any secret is asked.
 void check_new_installation(const InitOptions& options);
-/// Creates the installation as `cardctl init` does (check_new_installation first); returns it.
+/// Creates the installation as `cardctl init` does (lifecycle::Site::init, which checks first); returns it.
 lifecycle::Site create_installation(InitOptions& options, Context& ctx, const Passphrase& passphrase,
                                     std::optional<MasterKey> imported = std::nullopt);
 

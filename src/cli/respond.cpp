@@ -5,6 +5,7 @@
 #include <map>
 #include <unistd.h>
 
+#include "cardctl/answers.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/respond.hpp"
@@ -46,22 +47,7 @@ void setup_respond(CLI::App& app, Context& ctx) {
 }
 
 CallerAnswers::CallerAnswers(std::optional<std::string> file, Context& ctx) : file_(std::move(file)), ctx_(&ctx) {
-  if (!file_) return;
-  SecureBytes text = files::read_secret(*file_);
-  SecureString line;
-  auto flush = [&] {
-    auto colon = line.find(':');
-    if (colon != SecureString::npos) {
-      SecureString id = line.substr(0, colon), answer = line.substr(colon + 1);
-      scripted_[std::string(id.begin(), id.end())] = answer;
-    }
-    line.clear();
-  };
-  for (auto b : text) {
-    if (b == '\n') flush();
-    else line.push_back(static_cast<char>(b));
-  }
-  flush();
+  if (file_) scripted_ = lifecycle::read_answers_file(*file_);
 }
 
 SecureString CallerAnswers::operator()(const policy::Question& q) const {

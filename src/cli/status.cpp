@@ -7,11 +7,14 @@
 #include "cardctl/error.hpp"
 #include "cardctl/piv.hpp"
 #include "cardctl/tlv.hpp"
-#include "cert_summary.hpp"
+#include "cardctl/x509.hpp"
 #include "json.hpp"
 #include "output.hpp"
 
 namespace cardctl::cli {
+
+using crypto::CertSummary;
+using crypto::summarize_certificate;
 
 namespace {
 

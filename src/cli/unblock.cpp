@@ -8,7 +8,7 @@
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/in_person.hpp"
-#include "cardctl/puk_rotation.hpp"
+#include "cardctl/puk_unblock.hpp"
 #include "json.hpp"
 #include "output.hpp"
 
@@ -55,34 +55,18 @@ bool installation_named(const UnblockOptions& options) {
 
 void unblock_with_puk(UnblockOptions& options, Context& ctx, piv::PivSession& session,
                       std::optional<lifecycle::Site>& site) {
-  const std::string card_id = with_context("reading the card id", [&] { return session.card_id(); });
-  std::optional<store::CardRecord> card;
-  if (site) card = site->inventory.find_card(card_id);
-  policy::PinRules rules = card ? site->policy.card_template(card->template_name).pin : pin_rules(options.inputs);
-  tries_before_try(ctx, session, card_id, Reference::puk, options.force);
+  auto plan = lifecycle::plan_puk_unblock(session, site ? &*site : nullptr, pin_rules(options.inputs));
+  tries_before_try(ctx, plan.tries, plan.card_id, Reference::puk, options.force);
   ctx.require_secrets({&options.puk, &options.inputs.new_pin});
   Puk puk = ctx.secret<Puk>(options.puk);
   Pin pin = ctx.secret<Pin>(options.inputs.new_pin);
-  policy::check_new_pin(rules, pin);
-  spend_try(Reference::puk, [&] { session.reset_pin_with_puk(puk, pin); });
-
-  bool recorded = false, rotated = false;
-  if (site && !card) ctx.warn("card " + card_id + " is not in this installation's inventory: the PUK use is not recorded");
-  if (card) {
-    const std::string op = options.site.op();
-    const bool due = lifecycle::record_puk_use(*site, card_id, op);
-    recorded = true;
-    if (due) {
-      try {
-        lifecycle::rotate_puk(*site, session, op, false);
-        rotated = true;
-      } catch (const Error& e) {
-        if (e.kind() == ErrorKind::card_removed) throw;
-        ctx.warn(std::string("the PIN is unblocked, but the disclosed PUK could not be replaced: ") + e.what());
-        ctx.warn("replace it later with the card present: cardctl puc rotate");
-      }
-    }
-  }
+  auto result = spend_try(Reference::puk, [&] {
+    return lifecycle::unblock_with_puk(session, site ? &*site : nullptr, plan, puk, pin, options.site.op(),
+                                       options.force);
+  });
+  for (const auto& warning : result.warnings) ctx.warn(warning);
+  const std::string& card_id = result.card_id;
+  const bool recorded = result.recorded, rotated = result.puk_rotated;
   if (ctx.json) {
     ctx.emit(Json::object()
                    .set("ok", true)

@@ -3,6 +3,7 @@
 #include "cardctl/error.hpp"
 #include "cardctl/issue.hpp"
 #include "cardctl/ledger.hpp"
+#include "cardctl/tries.hpp"
 #include "reason.hpp"
 
 namespace cardctl::lifecycle {
@@ -62,15 +63,16 @@ InPersonPlan unblock_in_person(Site& site, piv::PivSession& session, const InPer
       session.reset_pin_as_admin(new_pin);
     } else {
       auto tries = with_context("reading the PUK retry counter", [&] { return session.puk_retries(); });
-      if (tries.remaining == 0)
-        throw Error(ErrorKind::blocked, "the card's PUK is blocked, and its template has no admin-key PIN reset",
-                    "retire the card and issue a new one (cardctl retire, cardctl issue --replace)");
-      if (!r.force && (tries.remaining == 1 || tries.remaining < 0))
-        throw Error(ErrorKind::policy,
-                    tries.remaining == 1 ? "the card's PUK has 1 try left"
-                                         : "the card cannot tell how many tries its PUK has left",
-                    "the escrowed PUK is used without being shown; if the holder changed it, a try is spent: run "
-                    "again with --force to go ahead");
+      const std::string spent_hint =
+          "the escrowed PUK is used without being shown; if the holder changed it, a try is spent: run again with "
+          "--force to go ahead";
+      check_last_try(tries, Reference::puk, r.force, 1,
+                     {.blocked = "the card's PUK is blocked, and its template has no admin-key PIN reset",
+                      .blocked_hint = "retire the card and issue a new one (cardctl retire, cardctl issue --replace)",
+                      .few_left = "the card's PUK has 1 try left",
+                      .few_left_hint = spent_hint,
+                      .unknown = "the card cannot tell how many tries its PUK has left",
+                      .unknown_hint = spent_hint});
       Puk puk = site.inventory.load_puk(plan.card_id, site.keystore.escrow_key());
       session.reset_pin_with_puk(puk, new_pin);
     }

@@ -2,6 +2,7 @@
 
 #include "cardctl/error.hpp"
 #include "cardctl/ledger.hpp"
+#include "cardctl/tries.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -13,17 +14,17 @@ std::string tries_word(int n) { return std::to_string(n) + (n == 1 ? " try" : " 
 // Before the first PUK try: a rotation spends none when the escrow is right, but finishing one that was cut off
 // may spend one wrong try before the right one restores the counter.
 void check_tries(const piv::RetryInfo& tries, int needed, bool force) {
-  if (tries.remaining == 0)
-    throw Error(ErrorKind::blocked, "the PUK is blocked",
-                "a blocked PUK cannot be replaced: retire the card and issue it again (cardctl retire, cardctl issue)");
-  if (force) return;
-  if (tries.remaining < 0)
-    throw Error(ErrorKind::policy, "the card cannot tell how many tries its PUK has left",
-                "a rotation may spend a try if the escrow is out of date: run again with --force to go ahead");
-  if (tries.remaining < needed)
-    throw Error(ErrorKind::policy,
-                "the PUK has " + tries_word(tries.remaining) + " left; this rotation may need " + tries_word(needed),
-                "unblock the PIN with the PUK first (a right PUK restores the counter), or run again with --force");
+  check_last_try(tries, Reference::puk, force, needed - 1,
+                 {.blocked = "the PUK is blocked",
+                  .blocked_hint = "a blocked PUK cannot be replaced: retire the card and issue it again (cardctl "
+                                  "retire, cardctl issue)",
+                  .few_left = "the PUK has " + tries_word(tries.remaining) + " left; this rotation may need " +
+                              tries_word(needed),
+                  .few_left_hint = "unblock the PIN with the PUK first (a right PUK restores the counter), or run "
+                                   "again with --force",
+                  .unknown = "the card cannot tell how many tries its PUK has left",
+                  .unknown_hint = "a rotation may spend a try if the escrow is out of date: run again with --force "
+                                  "to go ahead"});
 }
 
 Puk fresh_puk(const policy::PukRules& rules, const Puk& old) {

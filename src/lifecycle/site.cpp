@@ -58,16 +58,25 @@ store::InventoryOptions inventory_options(const store::Keystore& ks, bool create
 }
 }  // namespace
 
-Site Site::init(const SitePaths& given, const Passphrase& passphrase, const InitOptions& options) {
-  if (options.policy_file.empty())
+policy::Policy check_new_installation(const SitePaths& paths, const std::string& policy_file, bool force) {
+  if (policy_file.empty())
     throw Error(ErrorKind::usage, "cardctl init needs a policy file", "start from examples/policy.toml: --policy FILE");
-  policy::Policy pol = policy::load_policy(options.policy_file);  // refuse a bad policy before creating anything
-  SitePaths paths{without_trailing_slashes(given.dir)};
-  bool existing = files::exists(paths.keystore()) || files::exists(paths.inventory()) || files::exists(paths.audit());
-  if (!options.force && existing)
+  policy::Policy pol = policy::load_policy(policy_file);  // refuse a bad policy before creating anything
+  if (force) return pol;
+  if (files::exists(paths.keystore()))
+    throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
+                "use it as it is, add a key version with --rotate, or replace it with --force (destroys its keys)");
+  if (files::exists(paths.inventory()) || files::exists(paths.audit()))
     throw Error(ErrorKind::conflict, "an installation already exists in " + paths.dir,
                 "use it as it is, or pass --force to replace it (cards issued under its keys can then only be "
                 "unblocked with the kept copy)");
+  return pol;
+}
+
+Site Site::init(const SitePaths& given, const Passphrase& passphrase, const InitOptions& options) {
+  SitePaths paths{without_trailing_slashes(given.dir)};
+  policy::Policy pol = check_new_installation(paths, options.policy_file, options.force);
+  bool existing = files::exists(paths.keystore()) || files::exists(paths.inventory()) || files::exists(paths.audit());
   std::string parent = parent_of(paths.dir);
   files::make_dirs(parent, 0700);
   if (files::exists(paths.dir) && !existing) {
@@ -178,6 +187,28 @@ std::vector<store::AuditEntry> Site::verified_audit() {
                                    "): the helpdesk's limits cannot be read from it",
                 "run cardctl audit verify, keep the file as evidence and restore the trail from your backup");
   return std::move(trail.entries);
+}
+
+MasterKey read_master_key_file(const std::string& path) {
+  const SecureBytes text = files::read_secret(path);
+  MasterKey key(secure_from_hex(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
+  if (key.size() != 32) throw Error(ErrorKind::usage, path + " must hold a 32-byte master key as 64 hex digits");
+  return key;
+}
+
+std::uint32_t rotate_master_key(Site& site, const std::string& operator_name) {
+  const std::uint32_t version = site.keystore.rotate();
+  site.keystore.save();
+  site.audit({"", operator_name, "rotate", "", "", "ok", "", {{"key_version", std::to_string(version)}}});
+  return version;
+}
+
+std::uint32_t import_master_key(Site& site, const MasterKey& key, std::optional<std::uint32_t> version,
+                                const std::string& operator_name) {
+  const std::uint32_t v = site.keystore.import_master(key.bytes(), version, true);
+  site.keystore.save();
+  site.audit({"", operator_name, "import-master", "", "", "ok", "", {{"key_version", std::to_string(v)}}});
+  return v;
 }
 
 void Site::audit(store::AuditEntry entry) {

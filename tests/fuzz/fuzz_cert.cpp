@@ -1,11 +1,11 @@
-// The certificate summary `status` shows (src/cli/cert_summary.cpp) for whatever DER a card returns: no crash;
+// The certificate summary `status` shows (src/crypto/cert_summary.cpp) for whatever DER a card returns: no crash;
 // nothing but `parsed` without a certificate; a subject CN in valid UTF-8 (it goes to text and JSON output); an
 // expiry of the form 2026-11-22T10:38:00Z; the same summary for the certificate re-encoded (RFC 5280 §4.1).
 #include <cstdlib>
 #include <memory>
 #include <openssl/x509.h>
 
-#include "cli/cert_summary.hpp"
+#include "cardctl/x509.hpp"
 #include "fuzz_util.hpp"
 
 namespace {
@@ -45,7 +45,7 @@ struct X509Free {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto s = cli::summarize_certificate(ByteView(data, size));
+  const auto s = crypto::summarize_certificate(ByteView(data, size));
   if (!s.parsed) {
     if (s.subject_cn || s.not_after) fail("fields without a certificate");
     return 0;
@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   unsigned char* der = nullptr;
   const int n = cert ? i2d_X509(cert.get(), &der) : -1;
   if (n <= 0) return 0;
-  const auto again = cli::summarize_certificate(ByteView(der, static_cast<std::size_t>(n)));
+  const auto again = crypto::summarize_certificate(ByteView(der, static_cast<std::size_t>(n)));
   OPENSSL_free(der);
   if (!again.parsed || again.subject_cn != s.subject_cn || again.not_after != s.not_after)
     fail("summary changes when the certificate is re-encoded");

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,5 +101,15 @@ Bytes csr_public_key(ByteView csr_der);
 Bytes pem_to_der(std::string_view pem);
 /// label "CERTIFICATE" or "CERTIFICATE REQUEST"; Error(usage) otherwise.
 std::string der_to_pem(ByteView der, std::string_view label);
+
+/// What `cardctl status` shows of a slot's certificate (RFC 5280 §4.1): subject common name and expiry.
+struct CertSummary {
+  bool parsed = false;                    // false when the DER is not an X.509 certificate OpenSSL can read
+  std::optional<std::string> subject_cn;  // first CN of the subject, UTF-8
+  std::optional<std::string> not_after;   // "2026-11-22T10:38:00Z"
+};
+
+/// Never throws on bad input: a DER that is not a certificate gives parsed = false and nothing else.
+CertSummary summarize_certificate(ByteView der);
 
 }  // namespace cardctl::crypto

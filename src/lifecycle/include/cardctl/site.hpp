@@ -36,10 +36,15 @@ struct InitOptions {
   std::string operator_name;
 };
 
+/// What init refuses before anything is asked or created: no policy file (Error(usage)), a bad one (its
+/// Error from load_policy), an installation already in paths.dir (a keystore, inventory or audit trail) unless
+/// force (Error(conflict)). Returns the validated policy.
+policy::Policy check_new_installation(const SitePaths& paths, const std::string& policy_file, bool force);
+
 class Site {
  public:
-  /// Creates the directory (0700, parents as needed), keystore, inventory, audit trail and policy copy.
-  /// Error(conflict) when an installation exists there and !force. The new installation is built in a
+  /// Creates the directory (0700, parents as needed), keystore, inventory, audit trail and policy copy, after
+  /// check_new_installation. The new installation is built in a
   /// directory beside the old one and swapped in only when complete: a failure leaves the old one untouched,
   /// and a replaced one is kept as DIR.replaced-TIME (previous_installation names it).
   static Site init(const SitePaths& paths, const Passphrase& passphrase, const InitOptions& options);
@@ -83,5 +88,18 @@ class Site {
 
 /// The operator name recorded in the audit trail: --operator, else $CARDCTL_OPERATOR, else the login name.
 std::string operator_name(const std::string& given);
+
+/// A master key to import, read from a 0600 file of 64 hex digits (files::read_secret); every buffer it passes
+/// through wipes itself. Error(usage) when the file does not hold 32 bytes.
+MasterKey read_master_key_file(const std::string& path);
+
+/// `cardctl init --rotate`: adds a new current master key version to the installation (cards issued under the
+/// older ones keep working, docs/architecture.md#key-derivation), saves the keystore and audits it ("rotate").
+/// Returns the new version.
+std::uint32_t rotate_master_key(Site& site, const std::string& operator_name);
+/// `cardctl init --import-master` into an existing installation: the key becomes current, as `version` or the
+/// next one; saved and audited ("import-master"). Returns its version.
+std::uint32_t import_master_key(Site& site, const MasterKey& key, std::optional<std::uint32_t> version,
+                                const std::string& operator_name);
 
 }  // namespace cardctl::lifecycle

@@ -1,13 +1,13 @@
-#include "cert_summary.hpp"
-
+#include <cstdio>
 #include <ctime>
-#include <fmt/format.h>
 #include <memory>
 #include <openssl/asn1.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
-namespace cardctl::cli {
+#include "cardctl/x509.hpp"
+
+namespace cardctl::crypto {
 
 namespace {
 struct X509Free {
@@ -37,10 +37,12 @@ CertSummary summarize_certificate(ByteView der) {
   struct tm t {};
   const ASN1_TIME* not_after = X509_get0_notAfter(cert.get());
   if (not_after != nullptr && ASN1_TIME_to_tm(not_after, &t) == 1) {
-    summary.not_after = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                                    t.tm_hour, t.tm_min, t.tm_sec);
+    char text[80];  // room for any int in each field
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                  t.tm_hour, t.tm_min, t.tm_sec);
+    summary.not_after = text;
   }
   return summary;
 }
 
-}  // namespace cardctl::cli
+}  // namespace cardctl::crypto
