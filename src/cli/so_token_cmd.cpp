@@ -135,20 +135,15 @@ void run_so_unblock(SoUnblockOptions& options, Context& ctx) {
   auto c = with_context("card in " + connection->reader(), [&] { return lifecycle::begin_so_unblock(session); });
   auto& p = c.pending;
   auto code = p.code();
-  if (ctx.json) {
-    ctx.emit(Json::object()
-                   .set("card_id", p.card_id)
-                   .set("serial", c.serial ? Json(*c.serial) : Json())
-                   .set("challenge", code.code)
-                   .set("check", code.check)
-                   .set("pin_tries_left", p.pin.remaining >= 0 ? Json(p.pin.remaining) : Json()));
-  } else {
+  {
+    // With --json the challenge is shown on stderr: the one document on stdout is the outcome.
+    std::ostream& out = ctx.json ? ctx.e() : ctx.o();
     Fields f;
     f.add("SO token", p.card_id);
     if (c.serial) f.add("Serial", std::to_string(*c.serial));
-    f.add("Challenge", code.code).add("Check", code.check).print(ctx.o());
+    f.add("Challenge", code.code).add("Check", code.check).print(out);
+    out.flush();
   }
-  ctx.o().flush();
   if (p.pin.remaining > 0)
     ctx.note("the PIN is not blocked (" + std::to_string(p.pin.remaining) + " tries left); it will be replaced");
 

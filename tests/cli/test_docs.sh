@@ -23,8 +23,12 @@ for cmd in $commands; do
   assert_exit 0
   # Each command's own help, with its own examples: not the top-level ones.
   subs=$(awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }' <<<"$OUT")
-  for path in "$cmd" ${subs:+$(printf "$cmd %s " $subs)}; do
-    [[ $path == "$cmd" && -n $subs ]] && continue  # a command with sub-commands: each of those has the examples
+  paths=("$cmd")
+  if [[ -n $subs ]]; then  # a command with sub-commands: each of those has the examples
+    paths=()
+    for sub in $subs; do paths+=("$cmd $sub"); done
+  fi
+  for path in "${paths[@]}"; do
     # shellcheck disable=SC2086
     run "$CARDCTL" $path --help
     assert_exit 0

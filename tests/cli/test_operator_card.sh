@@ -181,7 +181,7 @@ assert_stdout_contains '"outcome": "card-added"'
 assert_stdout_contains '"outcome": "card-removed"'
 run "$CARDCTL" audit show --by desk --action keystore --json
 assert_stdout_contains '"outcome": "opened"'
-assert_stdout_contains '"card": "91001"'
+assert_stdout_contains '"card_id": "91001"'
 run "$CARDCTL" audit show --by desk --action respond --json
 assert_stdout_contains '"operator": "desk"'
 run "$CARDCTL" audit verify --json
