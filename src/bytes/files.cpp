@@ -93,7 +93,7 @@ template <class Buffer>
 Buffer read_into(const std::string& path, Access access) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) throw Error(ErrorKind::not_found, path + ": no such file");
+    if (errno == ENOENT) throw Error(ErrorKind::not_found, path + ": no such file", "check the path and name of the file");
     throw Error(ErrorKind::io, "reading " + path + ": " + cause());
   }
   struct stat st {};

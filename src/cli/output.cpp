@@ -46,8 +46,33 @@ void report_error(std::ostream& err, std::string_view message, std::string_view 
   if (!hint.empty()) err << "cardctl: " << label("hint:", kYellow, color) << ' ' << hint << '\n';
 }
 
+std::string hint_for(const Error& e) {
+  if (!e.hint().empty()) return e.hint();
+  switch (e.kind()) {
+    case ErrorKind::usage: return "run the command with --help for its options and examples";
+    case ErrorKind::wrong_pin:
+    case ErrorKind::auth_failed: return "check it and try again; cardctl status shows the tries left";
+    case ErrorKind::blocked: return "cardctl unblock gets a blocked PIN working again; a blocked PUK needs the card issued again";
+    case ErrorKind::not_found: return "check the name or path; cardctl readers lists the readers, cardctl list the cards";
+    case ErrorKind::security_status:
+    case ErrorKind::wrong_data:
+    case ErrorKind::unsupported:
+    case ErrorKind::card_removed:
+    case ErrorKind::transport:
+    case ErrorKind::protocol:
+      return "check that the card sits in the reader and run the command again; --verbose shows the card's answers";
+    case ErrorKind::policy: return "cardctl policy check shows the policy's rules; the system owner can change them";
+    case ErrorKind::conflict: return "another cardctl may be at work on it: try again in a moment";
+    case ErrorKind::io: return "check the path, its permissions and the free space, then run the command again";
+    case ErrorKind::partial: return "run the same command again: what is done is skipped";
+    case ErrorKind::crypto:
+    case ErrorKind::internal: break;
+  }
+  return "this is a bug in cardctl; please report it with the output of --verbose";
+}
+
 void report_error(std::ostream& err, const Error& e, bool verbose, bool color) {
-  report_error(err, e.what(), e.hint(), color);
+  report_error(err, e.what(), hint_for(e), color);
   if (!verbose) return;
   err << "cardctl: detail: kind " << to_string(e.kind()) << '\n';
   if (e.status_word()) err << "cardctl: detail: status word " << apdu::describe_sw(*e.status_word()) << '\n';
@@ -62,7 +87,7 @@ Json error_json(std::string_view code, int exit, std::string_view message, std::
 }
 
 Json error_json(const Error& e) {
-  Json j = error_json(to_string(e.kind()), static_cast<int>(exit_code_for(e.kind())), e.what(), e.hint());
+  Json j = error_json(to_string(e.kind()), static_cast<int>(exit_code_for(e.kind())), e.what(), hint_for(e));
   if (e.retries()) j.set("tries_left", *e.retries());
   return j;
 }

@@ -31,6 +31,9 @@ class Fields {
 /// A holder as the operator confirms who is calling: "1042 (Alice Example)", or the id alone without a name.
 std::string holder_label(const std::string& holder_id, const std::string& name);
 
+/// The error's hint, or, for one that has none, what to do about an error of its kind: every error says what to do.
+std::string hint_for(const Error& e);
+
 /// The error translator's output (docs/architecture.md#error-translator): "cardctl: error: <message>" and "cardctl:
 /// hint: <hint>"; with verbose also the error kind, status word, PC/SC code and retries left.
 void report_error(std::ostream& err, const Error& e, bool verbose, bool color);

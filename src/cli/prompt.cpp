@@ -103,7 +103,7 @@ std::string sources(const SecretRequest& r) {
   std::string s;
   if (!r.file_option.empty()) s += r.file_option + " FILE, ";
   if (!r.env.empty()) s += r.env + ", ";
-  s += "or one line on stdin";
+  s += s.empty() ? "one line on stdin, or type it at the terminal" : "or one line on stdin";
   return s;
 }
 
@@ -137,7 +137,9 @@ PromptIo PromptIo::system() {
 SecureString Prompter::read(const SecretRequest& r, bool no_prompt,
                             const std::function<void(std::string_view)>& log) const {
   auto non_empty = [&r](SecureString s, const std::string& where) {
-    if (s.empty()) throw Error(ErrorKind::usage, "the " + r.label + " from " + where + " is empty");
+    if (s.empty())
+      throw Error(ErrorKind::usage, "the " + r.label + " from " + where + " is empty",
+                  "give the " + r.label + " itself; an empty one is never accepted");
     return s;
   };
 

@@ -191,8 +191,15 @@ std::vector<store::AuditEntry> Site::verified_audit() {
 
 MasterKey read_master_key_file(const std::string& path) {
   const SecureBytes text = files::read_secret(path);
-  MasterKey key(secure_from_hex(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
-  if (key.size() != 32) throw Error(ErrorKind::usage, path + " must hold a 32-byte master key as 64 hex digits");
+  const char* const hint = "the file holds the master key as 64 hex digits (0-9, a-f) on one line";
+  MasterKey key = with_context(path, [&] {
+    try {
+      return MasterKey(secure_from_hex(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
+    } catch (const Error& e) {
+      throw Error(e).with_hint(hint);
+    }
+  });
+  if (key.size() != 32) throw Error(ErrorKind::usage, path + " must hold a 32-byte master key as 64 hex digits", hint);
   return key;
 }
 

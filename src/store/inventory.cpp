@@ -358,7 +358,9 @@ void Inventory::enrol_answers(const std::string& holder_id, const std::vector<st
     del.bind(1, holder_id).run("enrolling answers");
     for (const auto& [question, answer] : answers) {
       SecureString norm = normalise_answer(answer);
-      if (norm.empty()) throw Error(ErrorKind::usage, "the answer to '" + question + "' is empty");
+      if (norm.empty())
+        throw Error(ErrorKind::usage, "the answer to '" + question + "' is empty",
+                    "every question needs an answer the holder will remember; choose another question if this one has none");
       Bytes salt = crypto::random_bytes(16);
       SecureBytes hash = crypto::scrypt(view(norm), salt, 32, sp);
       auto n = static_cast<std::int64_t>(sp.n), r = static_cast<std::int64_t>(sp.r), p = static_cast<std::int64_t>(sp.p);

@@ -48,7 +48,8 @@ struct Reader {
 void check_passphrase(const Passphrase& passphrase) {
   if (passphrase.size() < kMinPassphrase)
     throw Error(ErrorKind::usage,
-                "the keystore passphrase must have at least " + std::to_string(kMinPassphrase) + " characters");
+                "the keystore passphrase must have at least " + std::to_string(kMinPassphrase) + " characters",
+                "choose a longer one: a few words are easy to type and hard to guess");
 }
 
 SecureBytes file_key(const Passphrase& passphrase, ByteView salt, const crypto::ScryptParams& scrypt) {
@@ -65,10 +66,15 @@ Keystore Keystore::create(const std::string& path, const Passphrase& passphrase,
   check_passphrase(passphrase);
   if (auto why = kf::scrypt_problem(options.scrypt); !why.empty() || options.scrypt.n < kMinScryptN)
     throw Error(ErrorKind::usage, "unusable scrypt parameters for the keystore: " +
-                                      (why.empty() ? "N must be at least " + std::to_string(kMinScryptN) : why));
+                                      (why.empty() ? "N must be at least " + std::to_string(kMinScryptN) : why),
+                "leave --scrypt-n out for the default; when given, N is a power of two of at least " +
+                    std::to_string(kMinScryptN));
   if (options.initial_master && options.initial_master->size() != kKeyLength)
-    throw Error(ErrorKind::usage, "a master admin key is 32 bytes (64 hex digits)");
-  if (options.initial_version == 0) throw Error(ErrorKind::usage, "key versions start at 1");
+    throw Error(ErrorKind::usage, "a master admin key is 32 bytes (64 hex digits)",
+                "the file holds the key as 64 hex digits on one line");
+  if (options.initial_version == 0)
+    throw Error(ErrorKind::usage, "key versions start at 1",
+                "give --key-version 1 or higher, or leave it out for the next free version");
   Keystore ks;
   ks.path_ = path;
   ks.scrypt_ = options.scrypt;
@@ -252,7 +258,9 @@ std::uint32_t Keystore::import_master(ByteView key32, std::optional<std::uint32_
   std::uint32_t last = masters_.rbegin()->first;
   if (!version && last == UINT32_MAX) throw Error(ErrorKind::usage, "give the version to import the key under");
   std::uint32_t v = version.value_or(last + 1);
-  if (v == 0) throw Error(ErrorKind::usage, "key versions start at 1");
+  if (v == 0)
+    throw Error(ErrorKind::usage, "key versions start at 1",
+                "give --key-version 1 or higher, or leave it out for the next free version");
   if (masters_.count(v))
     throw Error(ErrorKind::conflict, version_text(v) + " already exists in the keystore",
                 "import it under another version: --key-version N");
