@@ -35,6 +35,9 @@ for cmd in $commands; do
     assert_stdout_contains "Example"
     assert_stdout_matches "^  cardctl $path( |\$)"
     assert_stdout_not_contains "Run 'cardctl COMMAND --help'"
+    # Its --json output has a published schema (docs/schema/COMMAND[-SUB].json), which the CLI tests check.
+    [[ -f $CARDCTL_SOURCE/docs/schema/${path/ /-}.json ]]
+    _check $? "no docs/schema/${path/ /-}.json for cardctl $path"
   done
 done
 # An unknown command, or an unknown sub-command, is a usage error with a suggestion, even with --help.
