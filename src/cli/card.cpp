@@ -13,17 +13,17 @@ namespace {
 
 // The specs --serial chooses among: the sim: file itself, or "@NAME" for each matching reader with a card.
 std::vector<std::string> candidates(const Context& ctx) {
-  if (transport::is_sim_spec(ctx.reader)) return {ctx.reader};
+  if (transport::is_sim_spec(ctx.reader_spec())) return {ctx.reader_spec()};
   std::vector<transport::ReaderInfo> readers = ctx.list_readers();
-  if (!ctx.reader.empty()) readers = transport::match_readers(readers, ctx.reader);
+  if (!ctx.reader_spec().empty()) readers = transport::match_readers(readers, ctx.reader_spec());
   std::vector<std::string> specs;
   for (const auto& r : readers) {
     if (r.card_present) specs.push_back("@" + r.name);
   }
   if (specs.empty()) {
     throw Error(ErrorKind::not_found,
-                ctx.reader.empty() ? std::string("no reader holds a card")
-                                   : fmt::format("no reader matching '{}' holds a card", ctx.reader),
+                ctx.reader_spec().empty() ? std::string("no reader holds a card")
+                                   : fmt::format("no reader matching '{}' holds a card", ctx.reader_spec()),
                 "insert the card, or run 'cardctl readers' to see the readers");
   }
   return specs;
@@ -49,7 +49,7 @@ std::unique_ptr<transport::Connection> connect_reader(const Context& ctx, const 
 }
 
 std::unique_ptr<transport::Connection> connect_card(const Context& ctx, transport::ShareMode mode) {
-  if (!ctx.serial) return connect_reader(ctx, ctx.reader, mode);
+  if (!ctx.serial) return connect_reader(ctx, ctx.reader_spec(), mode);
 
   const std::uint32_t wanted = *ctx.serial;
   std::vector<std::string> matches;

@@ -37,7 +37,7 @@ Context Context::standard() {
   ctx.err = &std::cerr;
   ctx.color = color_wanted();
   // The default card for every command; --reader given on the command line replaces it.
-  if (const char* reader = std::getenv("CARDCTL_READER"); reader != nullptr) ctx.reader = reader;
+  if (const char* reader = std::getenv("CARDCTL_READER"); reader != nullptr) ctx.default_reader = reader;
   ctx.open_reader = [](std::string_view spec, transport::ShareMode mode) { return transport::open_reader(spec, mode); };
   ctx.list_readers = [] { return transport::pcsc_readers().list_readers(); };
   return ctx;

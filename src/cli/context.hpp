@@ -32,6 +32,7 @@ struct Context {
 
   // Global options (docs/architecture.md#conventions).
   std::string reader;                  // --reader: substring, "@NAME" exact, or "sim:PATH"
+  std::string default_reader;          // $CARDCTL_READER: the card when --reader is not given
   std::optional<std::uint32_t> serial;  // --serial
   bool json = false;
   bool quiet = false;
@@ -55,6 +56,8 @@ struct Context {
   static Context standard();
 
   std::ostream& o() const { return *out; }
+  /// The card to use: --reader, else $CARDCTL_READER (`readers` lists every reader and takes --reader only).
+  const std::string& reader_spec() const { return reader.empty() ? default_reader : reader; }
 
   /// Prints the command's one --json document on stdout, with "ok" first ("ok": true unless it says otherwise).
   void emit(Json doc);

@@ -121,7 +121,7 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
 
   lifecycle::BatchOptions bo;
   bo.readers = options.batch_readers;
-  if (bo.readers.empty() && !ctx.reader.empty()) bo.readers.push_back(ctx.reader);
+  if (bo.readers.empty() && !ctx.reader_spec().empty()) bo.readers.push_back(ctx.reader_spec());
   bo.operator_name = options.site.op();
   bo.trace = ctx.trace();
   bo.stop = &g_stop;

@@ -146,5 +146,22 @@ run "$CARDCTL" status --verbose
 assert_exit 3
 assert_stderr_contains "cardctl: detail: PC/SC code 0x"
 
+# $CARDCTL_READER names the card when --reader is not given; --reader replaces it; `readers` ignores it (it lists
+# the PC/SC readers, and only an explicit --reader filters them).
+other=$T_ROOT/env-other.sim
+"$CARDSIM" create "$other" --serial 33445566 >/dev/null
+export CARDCTL_READER="sim:$card"
+run "$CARDCTL" status --json
+assert_exit 0
+assert_json '.serial' 12345678
+run "$CARDCTL" status --reader "sim:$other" --json
+assert_exit 0
+assert_json '.serial' 33445566
+run "$CARDCTL" readers
+assert_exit 3
+assert_stderr_contains "pcscd"
+assert_stderr_not_contains "not a reader"
+unset CARDCTL_READER
+
 assert_no_new_files "$WORK"
 finish
