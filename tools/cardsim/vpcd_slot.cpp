@@ -29,8 +29,17 @@ constexpr std::uint8_t kAtr = 0x04;
 constexpr int kReconnectMs = 200;   // while vpcd (pcscd) is not there
 constexpr int kReceiveTimeoutS = 5;  // a message that starts must finish
 
+// vpcd writes each frame as two segments (length, then payload) with Nagle's algorithm on: it holds the payload
+// until the length is acknowledged, and a delayed ACK here would cost about 40 ms per APDU. Linux clears
+// TCP_QUICKACK on its own, so it is set again before every read.
+void quick_ack(int fd) {
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
 bool read_exact(int fd, std::uint8_t* out, std::size_t n) {
   while (n > 0) {
+    quick_ack(fd);
     const ssize_t r = ::recv(fd, out, n, 0);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
