@@ -61,8 +61,14 @@ TraceSink Context::trace() const {
 
 void Context::fail(const Error& error, Json report) {
   report_error(e(), error, verbose, color);
-  if (json) emit(report.set("ok", false).set("error", error_json(error)));
+  if (json && !json_emitted) emit(report.set("ok", false).set("error", error_json(error)));
   exit_code = static_cast<int>(exit_code_for(error.kind()));
+}
+
+void Context::show(const Fields& code) const {
+  std::ostream& to = json ? e() : o();
+  code.print(to);
+  to.flush();
 }
 
 void Context::done(std::string_view text) const { o() << text << '\n'; }

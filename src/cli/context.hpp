@@ -22,6 +22,8 @@ class App;
 
 namespace cardctl::cli {
 
+class Fields;
+
 using ReaderOpener = std::function<std::unique_ptr<transport::Connection>(std::string_view spec,
                                                                            transport::ShareMode mode)>;
 using ReaderLister = std::function<std::vector<transport::ReaderInfo>()>;
@@ -65,9 +67,13 @@ struct Context {
 
   /// The APDU trace (secrets already masked by the channel) on stderr with --verbose; empty otherwise.
   TraceSink trace() const;
-  /// A command that failed but has a report to give (audit verify, policy check, a partial batch): the error on
-  /// stderr, with --json the report as the document with "ok": false and "error", and the exit code for main.
+  /// A failure: the error and its hint on stderr; with --json the report as the document with "ok": false and
+  /// "error" (unless the command printed its document already); and the exit code for main. Commands with a
+  /// report to give (audit verify, policy check, a partial batch) call it; main calls it for every other error.
   void fail(const Error& error, Json report = Json::object());
+  /// A code for the person at the terminal to read out or write down (a challenge, an SO unblock key), flushed at
+  /// once: on stdout, or with --json on stderr, since stdout holds the command's one document.
+  void show(const Fields& code) const;
   /// The one line that says a command did what it was asked, on stdout, even with --quiet.
   void done(std::string_view text) const;
   /// "cardctl: note: ..." on stderr unless --quiet.

@@ -59,18 +59,6 @@ std::string footer() {
          "Exit status: " + cli::exit_code_summary() + ".\n\n" + kExamples;
 }
 
-/// With --json, the error is also the command's one JSON document on stdout.
-void report(cli::Context& ctx, bool json, const cli::Json& error) {
-  if (json && !ctx.json_emitted) ctx.emit(cli::Json::object().set("ok", false).set("error", error));
-}
-
-int fail(cli::Context& ctx, bool json, std::string_view code, cli::ExitCode exit, const std::string& message,
-         const std::string& hint) {
-  cli::report_error(ctx.e(), message, hint, ctx.color);
-  report(ctx, json, cli::error_json(code, static_cast<int>(exit), message, hint));
-  return static_cast<int>(exit);
-}
-
 int run(int argc, char** argv, cli::Context& ctx) {
   CLI::App app{"cardctl: look after PIV smart cards, from first issue to offline unblock", "cardctl"};
   app.set_version_flag("--version", "cardctl " CARDCTL_VERSION);
@@ -102,10 +90,14 @@ int run(int argc, char** argv, cli::Context& ctx) {
   app.footer(footer());
 
   // --json decides the shape of errors too, even those found before it is parsed.
-  const bool json = cli::argv_has(argc, argv, "--json");
-  if (auto unknown = cli::unknown_command(app, argc, argv)) {
-    return fail(ctx, json, "usage", cli::ExitCode::usage, unknown->message, unknown->hint);
-  }
+  ctx.json = cli::argv_has(argc, argv, "--json");
+  // Every failure goes through Context::fail: the error and its hint on stderr, with --json its document.
+  auto fail = [&ctx](const cardctl::Error& e) {
+    ctx.fail(e);
+    return ctx.exit_code;
+  };
+  using cardctl::Error, cardctl::ErrorKind;
+  if (auto unknown = cli::unknown_command(app, argc, argv)) return fail(Error(ErrorKind::usage, unknown->message, unknown->hint));
   try {
     app.parse(argc, argv);
     return ctx.exit_code;
@@ -117,17 +109,13 @@ int run(int argc, char** argv, cli::Context& ctx) {
       sub = sub->get_subcommands().front();
       where += " " + sub->get_name();
     }
-    return fail(ctx, json, "usage", cli::ExitCode::usage, e.what(), "run '" + where + " --help' for usage");
-  } catch (const cardctl::Error& e) {
-    cli::report_error(ctx.e(), e, ctx.verbose, ctx.color);
-    report(ctx, json, cli::error_json(e));
-    return static_cast<int>(cli::exit_code_for(e.kind()));
+    return fail(Error(ErrorKind::usage, e.what(), "run '" + where + " --help' for usage"));
+  } catch (const Error& e) {
+    return fail(e);
   } catch (const std::exception& e) {
-    return fail(ctx, json, "internal", cli::ExitCode::internal, std::string("internal error: ") + e.what(),
-                "this is a bug in cardctl; please report it with the output of --verbose");
+    return fail(Error(ErrorKind::internal, std::string("internal error: ") + e.what()));
   } catch (...) {
-    return fail(ctx, json, "internal", cli::ExitCode::internal, "internal error",
-                "this is a bug in cardctl; please report it");
+    return fail(Error(ErrorKind::internal, "internal error"));
   }
 }
 

@@ -82,12 +82,12 @@ void report_error(std::ostream& err, const Error& e, bool verbose, bool color) {
   if (e.retries()) err << "cardctl: detail: tries left " << *e.retries() << '\n';
 }
 
-Json error_json(std::string_view code, int exit, std::string_view message, std::string_view hint) {
-  return Json::object().set("code", code).set("exit", exit).set("message", message).set("hint", hint);
-}
-
 Json error_json(const Error& e) {
-  Json j = error_json(to_string(e.kind()), static_cast<int>(exit_code_for(e.kind())), e.what(), hint_for(e));
+  Json j = Json::object()
+               .set("code", to_string(e.kind()))
+               .set("exit", static_cast<int>(exit_code_for(e.kind())))
+               .set("message", e.what())
+               .set("hint", hint_for(e));
   if (e.retries()) j.set("tries_left", *e.retries());
   return j;
 }

@@ -43,6 +43,5 @@ void report_error(std::ostream& err, std::string_view message, std::string_view 
 /// The "error" member of a failed command's --json document: code (the error kind), exit, message, hint, and
 /// tries_left when the card said how many are left.
 Json error_json(const Error& e);
-Json error_json(std::string_view code, int exit, std::string_view message, std::string_view hint);
 
 }  // namespace cardctl::cli

@@ -19,18 +19,13 @@ SecureString read_line_secret(const Context& ctx, const SecretRequest& request) 
 
 std::string_view as_view(const SecureString& s) { return {s.data(), s.size()}; }
 
-// The key, shown this once and flushed before it is read back: on stdout, or with --json on stderr (the one
-// document on stdout is the outcome, and a key shown once is for the person at the terminal).
+// The key, shown this once, before it is typed back.
 void show_so_key(const Context& ctx, const lifecycle::SoTokenSurvey& survey, const codes::Formatted& code) {
-  const auto& alg = crypto::info(survey.so_algorithm);
-  std::ostream& out = ctx.json ? ctx.e() : ctx.o();
-  Fields()
-      .add("SO token", survey.card_id)
-      .add("Algorithm", alg.display)
-      .add("SO unblock key", code.code)
-      .add("Check", code.check)
-      .print(out);
-  out.flush();
+  ctx.show(Fields()
+               .add("SO token", survey.card_id)
+               .add("Algorithm", crypto::info(survey.so_algorithm).display)
+               .add("SO unblock key", code.code)
+               .add("Check", code.check));
   ctx.note("write the SO unblock key and its check on paper now and keep it safe: it is shown this once and stored "
            "nowhere; it is the only way back when the token's PIN is blocked. Then type it back.");
 }
@@ -136,41 +131,24 @@ void run_so_unblock(SoUnblockOptions& options, Context& ctx) {
   auto& p = c.pending;
   auto code = p.code();
   {
-    // With --json the challenge is shown on stderr: the one document on stdout is the outcome.
-    std::ostream& out = ctx.json ? ctx.e() : ctx.o();
     Fields f;
     f.add("SO token", p.card_id);
     if (c.serial) f.add("Serial", std::to_string(*c.serial));
-    f.add("Challenge", code.code).add("Check", code.check).print(out);
-    out.flush();
+    ctx.show(f.add("Challenge", code.code).add("Check", code.check));
   }
   if (p.pin.remaining > 0)
     ctx.note("the PIN is not blocked (" + std::to_string(p.pin.remaining) + " tries left); it will be replaced");
 
   // Everything typed is checked before the response goes to the card.
-  std::optional<crypto::AdminAlgorithm> known;
-  if (c.algorithm_known) known = p.algorithm;
   AdminKey key = [&] {
     SecureString typed = read_line_secret(ctx, options.so_key);
-    return lifecycle::parse_so_key(as_view(typed), p.card_id, known);
+    return lifecycle::parse_so_key(as_view(typed), c);
   }();
-  auto key_algorithm = known ? *known
-                             : key.size() == crypto::info(crypto::AdminAlgorithm::tdes).key_length
-                                   ? crypto::AdminAlgorithm::tdes
-                                   : crypto::AdminAlgorithm::aes256;
   Pin pin = ctx.secret<Pin>(options.new_pin);
   policy::check_new_pin(lifecycle::so_pin_rules(), pin);
 
-  try {
-    lifecycle::finish_so_unblock(session, c, key, key_algorithm, pin);
-  } catch (const Error& e) {
-    if (site && e.kind() == ErrorKind::auth_failed)
-      site->audit({"", options.site.op(), "so-unblock", p.card_id, "", "failed", "the token refused the SO unblock key",
-                   {}});
-    throw;
-  }
+  lifecycle::finish_so_unblock(session, c, key, pin, {site ? &*site : nullptr, options.site.op()});
   session.close(transport::Disposition::reset);
-  if (site) site->audit({"", options.site.op(), "so-unblock", p.card_id, "", "ok", "", {}});
 
   if (ctx.json) {
     ctx.emit(Json::object()

@@ -36,9 +36,7 @@ void print_challenge(Context& ctx, const lifecycle::PendingChallenge& p, bool de
                  .set("pin_tries_left", p.pin.remaining >= 0 ? Json(p.pin.remaining) : Json()));
     return;
   }
-  std::ostream& out = ctx.json ? ctx.e() : ctx.o();
-  Fields().add("Card", p.card_id).add("Challenge", code.code).add("Check", code.check).print(out);
-  out.flush();
+  ctx.show(Fields().add("Card", p.card_id).add("Challenge", code.code).add("Check", code.check));
 }
 
 void finish_unblock(Context& ctx, piv::PivSession& session, const lifecycle::PendingChallenge& pending,

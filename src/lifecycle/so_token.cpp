@@ -189,9 +189,28 @@ SoUnblockChallenge begin_so_unblock(piv::PivSession& session) {
   return c;
 }
 
-void finish_so_unblock(piv::PivSession& session, SoUnblockChallenge& c, const AdminKey& so_key,
-                       crypto::AdminAlgorithm key_algorithm, const Pin& new_pin) {
+AdminKey parse_so_key(std::string_view typed, const SoUnblockChallenge& c) {
+  std::optional<crypto::AdminAlgorithm> known;
+  if (c.algorithm_known) known = c.pending.algorithm;
+  return parse_so_key(typed, c.pending.card_id, known);
+}
+
+namespace {
+
+void record_so_unblock(const SoUnblockRecord& record, const std::string& card_id, const char* outcome,
+                       const std::string& reason) {
+  if (record.site) record.site->audit({"", record.operator_name, "so-unblock", card_id, "", outcome, reason, {}});
+}
+
+}  // namespace
+
+void finish_so_unblock(piv::PivSession& session, SoUnblockChallenge& c, const AdminKey& so_key, const Pin& new_pin,
+                       const SoUnblockRecord& record) {
   auto& p = c.pending;
+  const auto key_algorithm = c.algorithm_known ? p.algorithm
+                             : so_key.size() == crypto::info(crypto::AdminAlgorithm::tdes).key_length
+                                 ? crypto::AdminAlgorithm::tdes
+                                 : crypto::AdminAlgorithm::aes256;
   with_context("card " + p.card_id, [&] {
     if (key_algorithm != p.algorithm) {
       if (c.algorithm_known)
@@ -210,6 +229,7 @@ void finish_so_unblock(piv::PivSession& session, SoUnblockChallenge& c, const Ad
       session.finish_external_auth(p.algorithm, response);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::auth_failed || e.status_word() != apdu::sw::security_status) throw;
+      record_so_unblock(record, p.card_id, "failed", "the token refused the SO unblock key");
       throw Error(ErrorKind::auth_failed,
                   "the token refused the SO unblock key: it is not this token's key (the token is unchanged)",
                   "type the key recorded on paper when this token was issued; its check matched card " + p.card_id +
@@ -227,6 +247,7 @@ void finish_so_unblock(piv::PivSession& session, SoUnblockChallenge& c, const Ad
           .with_sw(e.status_word().value_or(0));
     }
   });
+  record_so_unblock(record, p.card_id, "ok", "");
 }
 
 }  // namespace cardctl::lifecycle

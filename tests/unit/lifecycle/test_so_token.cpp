@@ -111,7 +111,7 @@ TEST_CASE("issue an SO token, refuse it again, unblock it with its key only") {
     CHECK(c.algorithm_known);
     AdminKey wrong = generate_so_key(crypto::AdminAlgorithm::aes256);
     try {
-      finish_so_unblock(s, c, wrong, crypto::AdminAlgorithm::aes256, Pin::from_text("Tq8#mw4z"));
+      finish_so_unblock(s, c, wrong, Pin::from_text("Tq8#mw4z"), {&*w.site, "owner"});
       FAIL("a wrong key was accepted");
     } catch (const Error& e) {
       CHECK(e.kind() == ErrorKind::auth_failed);
@@ -123,11 +123,18 @@ TEST_CASE("issue an SO token, refuse it again, unblock it with its key only") {
     testing::CardConnection conn(card);
     piv::PivSession s(conn);
     auto c = begin_so_unblock(s);
-    finish_so_unblock(s, c, key, crypto::AdminAlgorithm::aes256, Pin::from_text("Tq8#mw4z"));
+    finish_so_unblock(s, c, key, Pin::from_text("Tq8#mw4z"), {&*w.site, "owner"});
   }
   testing::CardConnection conn(card);
   piv::PivSession s(conn);
   CHECK_NOTHROW(s.verify_pin(Pin::from_text("Tq8#mw4z")));
+  audit = w.site->verified_audit();  // the refusal and the unblock, each recorded (never the key)
+  REQUIRE(audit.size() >= 2);
+  CHECK(audit[audit.size() - 2].action == "so-unblock");
+  CHECK(audit[audit.size() - 2].outcome == "failed");
+  CHECK(audit.back().action == "so-unblock");
+  CHECK(audit.back().outcome == "ok");
+  CHECK(audit.back().operator_name == "owner");
 }
 
 TEST_CASE("a card that cannot reset its PIN with the admin key is refused, unchanged") {
@@ -167,7 +174,7 @@ TEST_CASE("a removal at every APDU position leaves a card that is issued again")
     testing::CardConnection conn(card);
     piv::PivSession s(conn);
     auto c = begin_so_unblock(s);
-    finish_so_unblock(s, c, key, crypto::AdminAlgorithm::aes256, Pin::from_text("Tq8#mw4z"));
+    finish_so_unblock(s, c, key, Pin::from_text("Tq8#mw4z"));
     CHECK(card.retry_counters().puk_left == 0);
   }
 }

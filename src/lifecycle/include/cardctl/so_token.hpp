@@ -83,11 +83,23 @@ struct SoUnblockChallenge {
 };
 SoUnblockChallenge begin_so_unblock(piv::PivSession& session);
 
-/// so-unblock, steps 2-4: response = E(K_SO, challenge) computed here, sent, then the new PIN with RESET RETRY
-/// COUNTER P1=02. A key of another algorithm than the challenge's asks for a new challenge first. Errors:
-/// auth_failed when the card refuses the response (6982: not this token's SO key; nothing else is sent);
-/// unsupported when the card has no admin PIN reset.
+/// so-unblock, step 2: the SO unblock key as typed (parse_so_key), in the token's algorithm when GET METADATA told
+/// it, else in the one its number of digits gives.
+AdminKey parse_so_key(std::string_view typed, const SoUnblockChallenge& challenge);
+
+/// Where so-unblock is recorded: an installation's audit trail ("so-unblock" ok, or failed when the token
+/// refused the key), or nowhere (site null: the token is unblocked offline).
+struct SoUnblockRecord {
+  Site* site = nullptr;
+  std::string operator_name;
+};
+
+/// so-unblock, steps 3-4: response = E(K_SO, challenge) computed here, sent, then the new PIN with RESET RETRY
+/// COUNTER P1=02. A key of another algorithm than the challenge's asks for a new challenge first (when the
+/// algorithm was not known from GET METADATA; otherwise Error(usage)). Errors: auth_failed when the card refuses
+/// the response (6982: not this token's SO key; nothing else is sent); unsupported when the card has no admin PIN
+/// reset.
 void finish_so_unblock(piv::PivSession& session, SoUnblockChallenge& challenge, const AdminKey& so_key,
-                       crypto::AdminAlgorithm key_algorithm, const Pin& new_pin);
+                       const Pin& new_pin, const SoUnblockRecord& record = {});
 
 }  // namespace cardctl::lifecycle
