@@ -1,10 +1,12 @@
 #!/bin/bash
 # The offline-unblock story over real PC/SC (issue 3): cards served by cardsim through a private pcscd, a TDES
 # and an AES card, each issued by cardctl, blocked with yubico-piv-tool, then unblocked through the helpdesk —
-# in the detached flow (challenge --detach, a new connection for unblock --response) and the scripted one.
+# in the detached flow (challenge --detach, a new connection for unblock --response) and the scripted one, whose
+# steps are those of the CLI tier (tests/shared/unblock_flow.sh).
 set -euo pipefail
 source "$HARNESS"
 pcsc_require yubico-piv-tool jq
+source "$CARDCTL_SOURCE/tests/shared/unblock_flow.sh"
 
 fail() {
   echo "FAIL: $*" >&2
@@ -15,7 +17,7 @@ policy=$PCSC_DIR/policy.toml
 sed 's/^\[templates.yubikey\]/[templates.legacy]\nadmin_key = { algorithm = "tdes", diversify = true }\n\n[templates.yubikey]/' \
   "$CARDCTL_SOURCE/examples/policy.toml" >"$policy"
 answers=$PCSC_DIR/answers
-printf 'first-school: Elm Primary\nfirst-street: Oak Road\nfirst-concert: The Cure\n' >"$answers"
+printf '%s\n' "$FLOW_ANSWER_LINES" >"$answers"
 printf '482917\n' >"$PCSC_DIR/pin"
 chmod 600 "$answers" "$PCSC_DIR/pin"
 "$CARDCTL_BIN" init --policy "$policy" --scrypt-n 1024 >/dev/null
@@ -28,64 +30,30 @@ chmod 600 "$PCSC_DIR/ca.key"
 "$CARDSIM_BIN" create "$PCSC_DIR/tdes.card" --serial 41002 2>/dev/null
 pcsc_start 1 "$PCSC_DIR/aes.card" "$PCSC_DIR/tdes.card"
 
-pin_left() { "$CARDCTL_BIN" status --reader "@$1" --json | jq -r .pin.remaining; }
-block() { for _ in 1 2 3; do yubico-piv-tool -r "$1" -a verify-pin -P 000000 >/dev/null 2>&1 || true; done; }
-respond() {  # respond CARD-ID CHALLENGE-JSON -> "response check"
-  "$CARDCTL_BIN" respond --card "$1" --challenge "$(jq -r '.challenge + " " + .check' <<<"$2")" \
-    --answers-file "$answers" --json | jq -r '.response + " " + .check'
-}
-
 i=0
 for template in staff legacy; do
   reader=${PCSC_READERS[$i]}
   id=$((41001 + i))
   i=$((i + 1))
-  printf 'Elm Primary\nOak Road\nThe Cure\n' | "$CARDCTL_BIN" issue --reader "@$reader" --template "$template" \
-    --holder "h$id" --answer first-school --answer first-street --answer first-concert --json \
-    --ca-cert "$PCSC_DIR/ca.pem" --ca-key "$PCSC_DIR/ca.key" >"$PCSC_DIR/issued"
-  [[ $(jq -r .card_id "$PCSC_DIR/issued") == "$id" ]] || fail "issued card id: $(cat "$PCSC_DIR/issued")"
+  flow_issue fail "@$reader" "$template" "h$id" --ca-cert "$PCSC_DIR/ca.pem" --ca-key "$PCSC_DIR/ca.key"
+  [[ $(jq -r .card_id <<<"$OUT") == "$id" ]] || fail "issued card id: $OUT"
 
   # detached: the challenge stays on the card across PC/SC connections (SCARD_LEAVE_CARD)
-  block "$reader"
-  [[ $(pin_left "$reader") == 0 ]] || fail "$template: PIN not blocked"
-  ch=$("$CARDCTL_BIN" challenge --reader "@$reader" --detach --json)
-  [[ $(jq -r .card_id <<<"$ch") == "$id" ]] || fail "$template: challenge for the wrong card: $ch"
-  resp=$(respond "$id" "$ch")
-  "$CARDCTL_BIN" unblock --reader "@$reader" --response "$resp" --pin-file "$PCSC_DIR/pin" 2>/dev/null ||
-    fail "$template: detached unblock failed"
-  [[ $(pin_left "$reader") == 3 ]] || fail "$template: PIN not restored (detached)"
+  flow_block_pin fail "@$reader"
+  flow_detached fail "@$reader" "$id" "$answers" "$PCSC_DIR/pin"
   yubico-piv-tool -r "$reader" -a verify-pin -P 482917 2>&1 | grep -q "Successfully verified PIN" ||
     fail "$template: yubico-piv-tool does not accept the new PIN"
 
   # scripted: one connection, response and new PIN on stdin; with --json the code is shown on stderr and the one
   # document on stdout is the outcome
-  block "$reader"
-  mkfifo "$PCSC_DIR/in-$id" "$PCSC_DIR/shown-$id"
-  "$CARDCTL_BIN" challenge --reader "@$reader" --json <"$PCSC_DIR/in-$id" >"$PCSC_DIR/out-$id" 2>"$PCSC_DIR/shown-$id" &
-  pid=$!
-  exec 3>"$PCSC_DIR/in-$id" 4<"$PCSC_DIR/shown-$id"
-  shown=
-  while IFS= read -r -t 20 line <&4; do
-    shown+=$line$'\n'
-    [[ $line == Check:* ]] && break
-  done
-  doc=$(jq -n --arg c "$(sed -n 's/^Challenge: *//p' <<<"$shown")" --arg k "$(sed -n 's/^Check: *//p' <<<"$shown")" \
-    '{challenge: $c, check: $k}')
-  printf '%s\n%s\n' "$(respond "$id" "$doc")" 482917 >&3
-  exec 3>&-
-  cat <&4 >"$PCSC_DIR/err-$id"
-  exec 4<&-
-  wait "$pid" || fail "$template: scripted challenge failed: $(cat "$PCSC_DIR/err-$id")"
-  result=$(cat "$PCSC_DIR/out-$id")
-  [[ $(jq -r '[.ok, .unblocked] | map(tostring) | join(" ")' <<<"$result") == "true true" ]] ||
-    fail "$template: scripted result: $result"
-  [[ $(pin_left "$reader") == 3 ]] || fail "$template: PIN not restored (scripted)"
+  flow_block_pin fail "@$reader"
+  flow_scripted fail "@$reader" "$id" "$answers" 482917 "$PCSC_DIR"
 done
 
 # The interactive flow in a pseudo-terminal (tmux): one command, one PC/SC connection held throughout.
 if command -v tmux >/dev/null; then
   reader=${PCSC_READERS[1]}
-  block "$reader"
+  flow_block_pin fail "@$reader"
   sock=$PCSC_DIR/tmux.sock
   tmux -S "$sock" new-session -d -x 200 -y 50 \
     "env CARDCTL_HOME=$CARDCTL_HOME $CARDCTL_BIN unblock --reader '@$reader'; echo EXIT=\$?; sleep 30"
@@ -93,8 +61,8 @@ if command -v tmux >/dev/null; then
   wait_for() { for _ in $(seq 150); do screen | grep -q "$1" && return 0; sleep 0.1; done; fail "no '$1' on screen: $(screen)"; }
   wait_for "response code"
   challenge=$(screen | awk '/^Challenge:/ { $1 = ""; c = $0 } /^Check:/ { print c " " $2 }' | sed 's/^ *//')
-  resp=$("$CARDCTL_BIN" respond --card 41002 --challenge "$challenge" --answers-file "$answers" --json | jq -r '.response + " " + .check')
-  tmux -S "$sock" send-keys "$resp" Enter   # with its check, as the helpdesk reads it out
+  flow_respond fail 41002 "$challenge" "$answers"
+  tmux -S "$sock" send-keys "$FLOW_RESPONSE" Enter   # with its check, as the helpdesk reads it out
   wait_for "Enter new PIN"
   tmux -S "$sock" send-keys 482917 Enter
   wait_for "Repeat new PIN"
@@ -103,7 +71,7 @@ if command -v tmux >/dev/null; then
   screen | grep -q "EXIT=0" || fail "interactive unblock over PC/SC failed: $(screen)"
   if screen | grep -q 482917; then fail "the new PIN was echoed"; fi
   tmux -S "$sock" kill-server 2>/dev/null || true
-  [[ $(pin_left "$reader") == 3 ]] || fail "interactive flow did not restore the PIN"
+  [[ $(flow_pin_left "@$reader") == 3 ]] || fail "interactive flow did not restore the PIN"
 else
   fail "tmux is not installed: the pseudo-terminal flow was not tested"
 fi
@@ -111,9 +79,10 @@ fi
 # A card pulled out between challenge and unblock: a one-line error naming the reader, and a new challenge is
 # needed once it is back.
 reader=${PCSC_READERS[0]}
-block "$reader"
-ch=$("$CARDCTL_BIN" challenge --reader "@$reader" --detach --json)
-resp=$(respond 41001 "$ch")
+flow_block_pin fail "@$reader"
+flow_challenge fail "@$reader" 41001
+flow_respond fail 41001 "$FLOW_CHALLENGE" "$answers"
+resp=$FLOW_RESPONSE
 pcsc_ctl remove 0 >/dev/null
 pcsc_wait_card "$reader" no || fail "card 0 still present"
 out=$("$CARDCTL_BIN" unblock --reader "@$reader" --response "$resp" --pin-file "$PCSC_DIR/pin" 2>&1) && fail "unblock without a card"
