@@ -1,8 +1,6 @@
 #include "issue_batch.hpp"
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <fmt/format.h>
 #include <map>
 #include <unistd.h>
@@ -12,6 +10,7 @@
 #include "cardctl/files.hpp"
 #include "json.hpp"
 #include "output.hpp"
+#include "process.hpp"
 
 namespace cardctl::cli {
 
@@ -19,27 +18,36 @@ std::optional<crypto::CertificateAuthority> load_ca(const CaOptions& ca, const p
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-extern "C" void on_interrupt(int) { g_stop.store(true); }
-
-// SIGINT and SIGTERM finish the cards in progress; a second one ends the process as usual.
-class InterruptGuard {
+// The batch's progress on stderr, one line per card and a running total (rewritten in place on a terminal).
+class Progress {
  public:
-  InterruptGuard() {
-    struct sigaction sa {};
-    sa.sa_handler = on_interrupt;
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
+  Progress(const Context& ctx, int total) : ctx_(ctx), total_(total), tty_(::isatty(STDERR_FILENO) == 1) {}
+
+  void operator()(const lifecycle::BatchEvent& e) {
+    using K = lifecycle::BatchEvent::Kind;
+    if (e.kind == K::card_done) ++done_;
+    if (e.kind == K::card_failed) ++failed_;
+    if (ctx_.quiet) return;
+    double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count() / 60.0;
+    std::string status = fmt::format("done {} · failed {} · remaining {} · {:.1f} cards/min", done_, failed_,
+                                     std::max(0, total_ - done_), minutes > 0 ? done_ / minutes : 0.0);
+    if (tty_) {
+      if (e.kind != K::card_started) ctx_.e() << "\r\033[K" << e.reader << ": " << e.message << '\n';
+      ctx_.e() << "\r\033[K" << status << std::flush;
+    } else if (e.kind != K::card_started) {
+      ctx_.e() << e.reader << ": " << e.message << " (" << status << ")\n";
+    }
   }
-  ~InterruptGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
+  void end() const {
+    if (tty_ && !ctx_.quiet) ctx_.e() << '\n';
   }
 
  private:
-  struct sigaction old_int_ {}, old_term_ {};
+  const Context& ctx_;
+  const int total_;
+  const bool tty_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  int done_ = 0, failed_ = 0;
 };
 
 Json report_json(const lifecycle::BatchReport& report, const lifecycle::BatchFile& batch, const std::string& file) {
@@ -59,9 +67,8 @@ Json report_json(const lifecycle::BatchReport& report, const lifecycle::BatchFil
   Json bad = Json::array();
   for (const auto& p : batch.problems) bad.push(Json::object().set("line", p.line).set("error", p.to_string()));
   using R = lifecycle::BatchResult;
-  bool complete = report.count(R::issued) + report.count(R::already_issued) == static_cast<int>(report.holders.size());
   return Json::object()
-      .set("ok", complete)
+      .set("ok", report.unfinished() == 0)
       .set("file", file)
       .set("interrupted", report.interrupted)
       .set("summary", Json::object()
@@ -119,12 +126,14 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
   }
   if (!options.ca.csr_out.empty()) files::make_dirs(options.ca.csr_out);
 
+  const int total = static_cast<int>(file.rows.size());
+  Progress progress(ctx, total);
   lifecycle::BatchOptions bo;
   bo.readers = options.batch_readers;
   if (bo.readers.empty() && !ctx.reader_spec().empty()) bo.readers.push_back(ctx.reader_spec());
   bo.operator_name = options.site.op();
   bo.trace = ctx.trace();
-  bo.stop = &g_stop;
+  bo.stop = StopOnInterrupt::stop_requested();
   bo.certificates = [&](const policy::CardTemplate& tpl) {
     lifecycle::CertificateSource source;
     source.csr_dir = options.ca.csr_out;
@@ -132,40 +141,20 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
     if (it != cas.end()) source.ca = it->second;
     return source;
   };
-  const bool tty = ::isatty(STDERR_FILENO) == 1;
-  const auto started = std::chrono::steady_clock::now();
-  int done = 0, failed = 0;
-  const int total = static_cast<int>(file.rows.size());
-  bo.on_event = [&](const lifecycle::BatchEvent& e) {
-    using K = lifecycle::BatchEvent::Kind;
-    if (e.kind == K::card_done) ++done;
-    if (e.kind == K::card_failed) ++failed;
-    if (ctx.quiet) return;
-    double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 60.0;
-    std::string status = fmt::format("done {} · failed {} · remaining {} · {:.1f} cards/min", done, failed,
-                                     std::max(0, total - done), minutes > 0 ? done / minutes : 0.0);
-    if (tty) {
-      if (e.kind != K::card_started) ctx.e() << "\r\033[K" << e.reader << ": " << e.message << '\n';
-      ctx.e() << "\r\033[K" << status << std::flush;
-    } else if (e.kind != K::card_started) {
-      ctx.e() << e.reader << ": " << e.message << " (" << status << ")\n";
-    }
-  };
-  g_stop.store(false);
+  bo.on_event = [&](const lifecycle::BatchEvent& e) { progress(e); };
   lifecycle::BatchReport report;
   {
-    InterruptGuard guard;
+    StopOnInterrupt interrupt;
     if (!ctx.quiet)
       ctx.e() << "issuing " << total << " holder(s) from " << options.batch_file
               << "; insert cards in the readers (Ctrl-C finishes the cards in progress and stops)\n";
     report = lifecycle::run_batch(site, file, bo);
   }
-  if (tty && !ctx.quiet) ctx.e() << '\n';
+  progress.end();
   using R = lifecycle::BatchResult;
   Json j = report_json(report, file, options.batch_file);
   if (!options.report_file.empty())  // it holds first PINs: 0600, written atomically
     files::write_atomic(options.report_file, to_bytes(j.dump() + "\n"), 0600);
-  const bool complete = report.count(R::issued) + report.count(R::already_issued) == total;
   if (!ctx.json) {
     for (const auto& h : report.holders) {
       ctx.o() << fmt::format("{:<12} {:<16} {:<14}", h.row.holder_id, lifecycle::to_string(h.result), h.card_id);
@@ -177,12 +166,11 @@ void run_issue_batch(IssueOptions& options, Context& ctx) {
                            report.count(R::already_issued), report.count(R::pending), report.count(R::failed),
                            report.count(R::queued), report.interrupted ? " (interrupted)" : "");
   }
-  if (complete) {
+  if (report.unfinished() == 0) {
     if (ctx.json) ctx.emit(j);
   } else {
     ctx.fail(Error(ErrorKind::partial,
-                   std::to_string(total - report.count(R::issued) - report.count(R::already_issued)) + " of " +
-                       std::to_string(total) + " holder(s) have no card yet" +
+                   std::to_string(report.unfinished()) + " of " + std::to_string(total) + " holder(s) have no card yet" +
                        (report.interrupted ? " (the batch was interrupted)" : ""),
                    "run the same command again: issued holders are skipped, and the others get their cards"),
              j);

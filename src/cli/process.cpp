@@ -14,6 +14,9 @@
 namespace cardctl::cli {
 
 namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void on_interrupt(int) { g_stop.store(true); }
+
 [[noreturn]] void fail(const std::string& what) {
   throw Error(ErrorKind::io, what + ": " + std::strerror(errno),
               "cardctl could not secure its own process; nothing was done");
@@ -37,5 +40,22 @@ void harden_process() {
   if (::setrlimit(RLIMIT_CORE, &no_core) != 0) fail("turning off core dumps (RLIMIT_CORE)");
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("turning off core dumps (PR_SET_DUMPABLE)");
 }
+
+StopOnInterrupt::StopOnInterrupt() {
+  g_stop.store(false);
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int_);
+  sigaction(SIGTERM, &sa, &old_term_);
+}
+
+StopOnInterrupt::~StopOnInterrupt() {
+  sigaction(SIGINT, &old_int_, nullptr);
+  sigaction(SIGTERM, &old_term_, nullptr);
+}
+
+const std::atomic<bool>* StopOnInterrupt::stop_requested() { return &g_stop; }
 
 }  // namespace cardctl::cli

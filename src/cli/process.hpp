@@ -2,6 +2,9 @@
 // secret (the master key in respond, init and issue; PINs and PUKs everywhere).
 #pragma once
 
+#include <atomic>
+#include <csignal>
+
 namespace cardctl::cli {
 
 /// Called first thing in main:
@@ -15,5 +18,22 @@ namespace cardctl::cli {
 ///   attach to it or read its memory.
 /// Throws Error(io) when one of these cannot be done.
 void harden_process();
+
+/// While it lives, SIGINT and SIGTERM set stop_requested() instead of ending the process, so that a long command
+/// (a batch) can finish what it has started; a second signal ends the process as usual (SA_RESETHAND). One at a
+/// time; the previous handlers come back when it ends.
+class StopOnInterrupt {
+ public:
+  StopOnInterrupt();
+  ~StopOnInterrupt();
+  StopOnInterrupt(const StopOnInterrupt&) = delete;
+  StopOnInterrupt& operator=(const StopOnInterrupt&) = delete;
+
+  /// The flag the signal sets, for the work to poll.
+  static const std::atomic<bool>* stop_requested();
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
 
 }  // namespace cardctl::cli

@@ -29,6 +29,10 @@ int BatchReport::count(BatchResult r) const {
   return n;
 }
 
+int BatchReport::unfinished() const {
+  return static_cast<int>(holders.size()) - count(BatchResult::issued) - count(BatchResult::already_issued);
+}
+
 namespace {
 
 constexpr int kAttemptsPerHolder = 2;  // a holder whose issuance failed on two cards is reported failed

@@ -60,6 +60,8 @@ struct BatchReport {
   std::vector<BatchOutcome> holders;  // in file order
   bool interrupted = false;
   int count(BatchResult r) const;
+  /// Holders who have no card yet: neither issued by this run nor before it.
+  int unfinished() const;
 };
 
 BatchReport run_batch(Site& site, const BatchFile& file, const BatchOptions& options);
