@@ -2,7 +2,6 @@
 #include <doctest/doctest.h>
 
 #include "cardctl/asym.hpp"
-#include "cardctl/codes.hpp"
 #include "cardctl/crypto.hpp"
 #include "cardctl/error.hpp"
 #include "vectors.hpp"
@@ -56,18 +55,6 @@ TEST_CASE("block cipher known answers (FIPS 197, SP 800-38A, SP 800-67)") {
     ++checked;
   }
   CHECK(checked == 12);
-}
-
-TEST_CASE("CRC-16/CCITT-FALSE check value") {
-  auto doc = load_vectors("primitives.toml");
-  for (auto& node : *doc["checksum"].as_array()) {
-    auto& v = *node.as_table();
-    if (std::string(v["algorithm"].value_or("")) != "CRC-16/CCITT-FALSE") continue;
-    Bytes input = from_hex(v["input"].value_or(""));
-    std::uint16_t crc = codes::crc16_ccitt_false(input);
-    std::uint8_t b[2] = {static_cast<std::uint8_t>(crc >> 8), static_cast<std::uint8_t>(crc)};
-    CHECK(to_hex(b) == v["output"].value_or(""));
-  }
 }
 
 TEST_CASE("wrong key or block lengths are refused") {

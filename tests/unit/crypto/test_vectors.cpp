@@ -1,13 +1,14 @@
-// Key derivation and codes end to end (docs/architecture.md#key-derivation): tests/vectors/admin-key.toml.
+// Key derivation and the helpdesk's response (docs/architecture.md#key-derivation): tests/vectors/admin-key.toml.
+// The codes built from the same vectors are checked in tests/unit/codes.
+#include <algorithm>
 #include <doctest/doctest.h>
 
-#include "cardctl/codes.hpp"
 #include "cardctl/crypto.hpp"
 #include "vectors.hpp"
 
 using namespace cardctl;
 
-TEST_CASE("admin-key vectors: derivation, response and code checks") {
+TEST_CASE("admin-key vectors: derivation and response") {
   auto doc = load_vectors("admin-key.toml");
   auto* cases = doc["case"].as_array();
   REQUIRE(cases != nullptr);
@@ -27,13 +28,9 @@ TEST_CASE("admin-key vectors: derivation, response and code checks") {
 
     Bytes challenge = from_hex(c["challenge"].value_or(""));
     Bytes response = crypto::encrypt_block(*alg, key.bytes(), challenge);
-    CHECK(codes::group_hex(response) == c["response"].value_or(""));
+    std::string grouped = c["response"].value_or("");  // upper-case hex in groups of four
+    grouped.erase(std::remove(grouped.begin(), grouped.end(), ' '), grouped.end());
+    CHECK(to_hex(response) == to_hex(from_hex(grouped)));
     CHECK(to_hex(crypto::decrypt_block(*alg, key.bytes(), response)) == to_hex(challenge));
-
-    auto fc = codes::format(card_id, challenge);
-    CHECK(fc.code == c["challenge"].value_or(""));
-    CHECK(fc.check == c["challenge_check"].value_or(""));
-    auto fr = codes::format(card_id, response);
-    CHECK(fr.check == c["response_check"].value_or(""));
   }
 }
