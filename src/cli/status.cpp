@@ -72,11 +72,7 @@ CardStatus read_status(piv::PivSession& session) {
   CardStatus st;
   st.reader = session.connection().reader();
   st.serial = session.serial();
-  try {
-    st.version = session.version().to_string();
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::unsupported) throw;
-  }
+  if (auto v = session.version()) st.version = v->to_string();
   try {
     st.card_id = session.card_id();
   } catch (const Error& e) {

@@ -17,11 +17,7 @@ const char* to_string(CardKind k) {
 
 CardSurvey survey_card(Site& site, piv::PivSession& session) {
   CardSurvey s;
-  try {
-    s.version = session.version();
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::unsupported) throw;
-  }
+  s.version = session.version();
   auto admin = session.management_key_info();
   s.admin_key_default = admin.is_default;
   s.admin_algorithm = admin.algorithm;

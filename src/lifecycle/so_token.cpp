@@ -42,11 +42,7 @@ policy::PinRules so_pin_rules() {
 
 SoTokenSurvey survey_so_token(piv::PivSession& session, Site* site) {
   SoTokenSurvey s;
-  try {
-    s.version = session.version();
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::unsupported) throw;
-  }
+  s.version = session.version();
   auto admin = session.management_key_info();
   s.admin_key_default = admin.is_default;
   s.factory_algorithm = admin.algorithm;

@@ -84,11 +84,10 @@ void PivSession::select() {
   apdu::check(r, "selecting the PIV application");
 }
 
-Version PivSession::version() {
+std::optional<Version> PivSession::version() {
   auto r = channel_.transmit({0x00, apdu::ins::get_version, 0x00, 0x00, {}, 256});
-  if (!r.ok() || r.data.size() < 3)
-    throw Error(ErrorKind::unsupported, "the card does not report a version").with_sw(r.sw);
-  return {r.data[0], r.data[1], r.data[2]};
+  if (!r.ok() || r.data.size() < 3) return std::nullopt;
+  return Version{r.data[0], r.data[1], r.data[2]};
 }
 
 std::optional<std::uint32_t> PivSession::serial() {

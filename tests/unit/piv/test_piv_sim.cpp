@@ -22,7 +22,7 @@ TEST_CASE("factory state: version, serial, retries, default TDES admin key") {
   auto card = make_card();
   testing::CardConnection conn(card);
   piv::PivSession s(conn);
-  CHECK(s.version().to_string() == "5.4.3");
+  CHECK(s.version().value().to_string() == "5.4.3");
   CHECK(s.serial() == 12345678u);
   CHECK(s.card_id() == "12345678");
   auto pin = s.pin_retries();

@@ -160,10 +160,18 @@ TEST_CASE("version and serial (YubiKey FD and F8); card_id is the serial in deci
   ScriptedConnection card({{kSelect, kSelectOk}, {"00FD000000", "050403 9000"}, {"00F8000000", "00BC614E 9000"}});
   piv::PivSession s(card);
   auto v = s.version();
-  CHECK(v.to_string() == "5.4.3");
-  CHECK(v.at_least(5, 3, 0));
-  CHECK_FALSE(v.at_least(5, 4, 4));
+  REQUIRE(v.has_value());
+  CHECK(v->to_string() == "5.4.3");
+  CHECK(v->at_least(5, 3, 0));
+  CHECK_FALSE(v->at_least(5, 4, 4));
   CHECK(s.card_id() == "12345678");
+}
+
+TEST_CASE("a card without GET VERSION (6D00) has no version, and no error") {
+  ScriptedConnection card({{kSelect, kSelectOk}, {"00FD000000", "6D00"}});
+  piv::PivSession s(card);
+  CHECK_FALSE(s.version().has_value());
+  CHECK(card.done());
 }
 
 TEST_CASE("card_id without a serial is the CHUID GUID in lower-case hex; neither is not_found") {

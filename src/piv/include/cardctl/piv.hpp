@@ -70,7 +70,7 @@ class PivSession {
 
   // --- identity -----------------------------------------------------------------------------
   void select();
-  Version version();                    // YubiKey GET VERSION (FD); Error(unsupported) if absent
+  std::optional<Version> version();     // YubiKey GET VERSION (FD); nullopt when the card has none
   std::optional<std::uint32_t> serial();  // YubiKey GET SERIAL (F8); nullopt if the card has none
   /// docs/architecture.md#card-id: serial in decimal, else the CHUID GUID as 32 lower-case hex digits. Error(not_found)
   /// when the card has neither.
