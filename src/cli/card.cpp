@@ -37,7 +37,7 @@ std::string serial_text(const std::optional<std::uint32_t>& s) {
 
 std::unique_ptr<transport::Connection> connect_reader(const Context& ctx, const std::string& spec, transport::ShareMode mode) {
   try {
-    return ctx.open_reader(spec, mode);
+    return std::make_unique<transport::CountedConnection>(ctx.open_reader(spec, mode), ctx.apdus);
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::not_found && transport::is_sim_spec(spec) && e.hint().empty()) {
       Error with_hint = e;

@@ -49,6 +49,7 @@ void Context::emit(Json doc) {
   out["ok"] = doc.has("ok") ? doc.value()["ok"] : nlohmann::ordered_json(true);
   for (auto& [key, value] : doc.value().items())
     if (key != "ok") out[key] = std::move(value);
+  if (const std::size_t n = apdus->load(); n > 0) out["apdus"] = n;
   doc.value() = std::move(out);
   o() << doc.dump() << '\n';
   json_emitted = true;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cardctl/channel.hpp"
+#include "cardctl/counted_connection.hpp"
 #include "cardctl/transport.hpp"
 #include "json.hpp"
 #include "prompt.hpp"
@@ -44,6 +45,9 @@ struct Context {
 
   /// Opens a reader spec; defaults to transport::open_reader.
   ReaderOpener open_reader;
+  /// The raw APDUs this run exchanged through connect_reader (card.hpp), every connection together: reported by
+  /// --verbose and as "apdus" in the --json document.
+  transport::ApduCounter apdus = std::make_shared<std::atomic<std::size_t>>(0);
   /// Lists PC/SC readers; defaults to transport::pcsc_readers().list_readers().
   ReaderLister list_readers;
   Prompter prompter;

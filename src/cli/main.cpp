@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   cli::Context ctx = cli::Context::standard();
   int code = run(argc, argv, ctx);
+  if (const std::size_t n = ctx.apdus->load(); n > 0) ctx.debug(std::to_string(n) + " APDUs exchanged with the card");
   std::cout.flush();
   if (!std::cout && code == 0) {  // a command that failed has reported its own error already
     cli::report_error(std::cerr, "writing the output failed", "stdout is closed, or full (disk, pipe)", ctx.color);

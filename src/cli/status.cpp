@@ -73,19 +73,21 @@ CardStatus read_status(piv::PivSession& session) {
   st.reader = session.connection().reader();
   st.serial = session.serial();
   if (auto v = session.version()) st.version = v->to_string();
-  try {
-    st.card_id = session.card_id();
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::not_found) throw;
-  }
   st.pin = session.pin_retries();
   st.puk = session.puk_retries();
   st.management = session.management_key_info();
-  if (auto chuid = session.get_object(piv::object::chuid)) {
+  auto chuid = session.get_object(piv::object::chuid);
+  if (chuid) {
     if (auto guid = tlv::find(*chuid, piv::tag::chuid_guid)) st.chuid_guid = to_hex(*guid);
   }
+  st.card_id = piv::PivSession::card_id_of(st.serial, chuid);
+  // A card with GET METADATA says which retired slots (82-95) hold a key; a certificate there without its key
+  // is of no use, so those slots' certificates are read only when a key is there (20 GET DATA fewer).
+  const bool has_metadata = st.management.is_default.has_value();
   for (std::uint8_t slot : status_slots()) {
     SlotStatus s{slot, session.slot_info(slot), std::nullopt};
+    const bool retired = slot >= piv::keyref::retired_first && slot <= piv::keyref::retired_last;
+    if (retired && has_metadata && !s.key) continue;
     if (auto der = session.get_certificate(slot)) s.certificate = summarize_certificate(*der);
     if (s.key || s.certificate) st.slots.push_back(std::move(s));
   }

@@ -97,14 +97,20 @@ std::optional<std::uint32_t> PivSession::serial() {
          static_cast<std::uint32_t>(r.data[2]) << 8 | r.data[3];
 }
 
-std::string PivSession::card_id() {
+std::optional<std::string> PivSession::card_id_of(std::optional<std::uint32_t> serial,
+                                                  const std::optional<Bytes>& chuid) {
   // docs/architecture.md#card-id: the serial in decimal, else the CHUID GUID (tag 34) as 32 lower-case hex digits.
-  if (auto s = serial()) return std::to_string(*s);
-  auto chuid = get_object(object::chuid);
+  if (serial) return std::to_string(*serial);
   if (chuid) {
     auto guid = tlv::find(*chuid, tag::chuid_guid);
     if (guid && guid->size() == 16) return to_hex(*guid);
   }
+  return std::nullopt;
+}
+
+std::string PivSession::card_id() {
+  auto s = serial();
+  if (auto id = card_id_of(s, s ? std::nullopt : get_object(object::chuid))) return *id;
   throw Error(ErrorKind::not_found, "the card has neither a serial number nor a CHUID with a GUID",
               "issue it first (cardctl issue) so that it gets a CHUID");
 }

@@ -75,6 +75,8 @@ class PivSession {
   /// docs/architecture.md#card-id: serial in decimal, else the CHUID GUID as 32 lower-case hex digits. Error(not_found)
   /// when the card has neither.
   std::string card_id();
+  /// The same rule on what was read already (serial, CHUID): nullopt when neither gives an id.
+  static std::optional<std::string> card_id_of(std::optional<std::uint32_t> serial, const std::optional<Bytes>& chuid);
 
   // --- PIN / PUK ----------------------------------------------------------------------------
   /// Empty VERIFY (and GET METADATA where available). remaining = 0 when blocked.
