@@ -3,6 +3,7 @@
 #include <set>
 #include <toml++/toml.h>
 
+#include "cardctl/audit.hpp"
 #include "cardctl/batch.hpp"
 #include "cardctl/error.hpp"
 
@@ -86,6 +87,8 @@ struct Checker {
         problem(row.line, "holder", "contains a control character");
         break;
       }
+    if (!store::is_utf8_text(row.holder_id + row.name + row.email))
+      problem(row.line, "holder", "is not UTF-8 text (save the file as UTF-8)");
     if (row.template_name.empty())
       problem(row.line, "template", "is empty, and no --template gives a default");
     else if (!policy.templates.count(row.template_name))

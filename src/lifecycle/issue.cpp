@@ -3,6 +3,7 @@
 #include <fstream>
 #include <set>
 
+#include "cardctl/audit.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/holders.hpp"
@@ -48,6 +49,8 @@ std::string checked_holder_id(std::string_view given) {
   for (unsigned char c : id)
     if (c < 0x20 || c == 0x7f)
       throw Error(ErrorKind::usage, "the holder id contains a control character", "use letters, digits and punctuation");
+  if (!store::is_utf8_text(id))
+    throw Error(ErrorKind::usage, "the holder id is not UTF-8 text", "use letters, digits and punctuation, in UTF-8");
   return id;
 }
 

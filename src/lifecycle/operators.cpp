@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "cardctl/asym.hpp"
+#include "cardctl/audit.hpp"
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/x509.hpp"
@@ -15,7 +16,7 @@ constexpr const char* kOwner = "system_owner";
 std::string checked_name(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 64;
   for (unsigned char c : name) ok = ok && c > 0x20 && c != 0x7f;
-  if (!ok)
+  if (!ok || !store::is_utf8_text(name))
     throw Error(ErrorKind::usage, "an operator name is 1 to 64 printable characters without spaces",
                 "use the operator's login name, e.g. cardctl operator add alice --role helpdesk");
   return name;

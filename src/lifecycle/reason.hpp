@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "cardctl/audit.hpp"
 #include "cardctl/error.hpp"
 
 namespace cardctl::lifecycle {
@@ -17,6 +18,8 @@ inline std::string checked_reason(const std::string& given, const std::string& e
   for (unsigned char c : reason)
     if (c < 0x20 || c == 0x7f)
       throw Error(ErrorKind::usage, "the reason contains a control character", "give it as one line of text");
+  if (!store::is_utf8_text(reason))
+    throw Error(ErrorKind::usage, "the reason is not UTF-8 text", "give it as one line of UTF-8 text");
   return reason;
 }
 

@@ -102,18 +102,33 @@ struct Fd {
 };
 }  // namespace
 
+bool is_utf8_text(std::string_view text) {
+  try {
+    (void)nlohmann::json(text).dump();  // the strict error handler: invalid UTF-8 throws
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
 std::string audit_canonical(const AuditEntry& e, std::uint64_t seq, const std::string& prev) {
+  auto text = [](std::string_view field, const std::string& value) -> const std::string& {
+    if (!is_utf8_text(value))
+      throw Error(ErrorKind::usage, "the " + std::string(field) + " to record is not UTF-8 text",
+                  "give names, ids and reasons as UTF-8 text (check the terminal's or the file's encoding)");
+    return value;
+  };
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["seq"] = seq;
   const std::string* values[] = {&e.time, &e.operator_name, &e.action, &e.card_id, &e.holder_id, &e.outcome, &e.reason};
-  for (std::size_t i = 0; i < kTextFields.size(); ++i) j[kTextFields[i]] = *values[i];
+  for (std::size_t i = 0; i < kTextFields.size(); ++i) j[kTextFields[i]] = text(kTextFields[i], *values[i]);
   nlohmann::ordered_json details = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : e.details) details[k] = v;
+  for (const auto& [k, v] : e.details) details[text("detail name", k)] = text(k, v);
   j["details"] = std::move(details);
   j["prev"] = prev;
-  // Compact, one line; bytes that are not UTF-8 become U+FFFD. The object is left open: the line closes it after
+  // Compact, one line. The object is left open: the line closes it after
   // the MAC, which covers exactly these bytes.
-  std::string out = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::string out = j.dump();
   out.pop_back();
   return out;
 }

@@ -17,7 +17,9 @@ store = {error_schema["$id"]: error_schema}
 warnings.simplefilter("ignore", DeprecationWarning)  # RefResolver: the API both Debian's and newer jsonschema have
 cache = {}
 for doc_file in sorted(kept.glob("*.json"), key=lambda p: int(p.stem)):
-    name, command = (doc_file.with_suffix(".about").read_text().split("\n") + [""])[:2]
+    # The command line as typed, which may hold bytes that are not UTF-8 (a test of such input).
+    about = doc_file.with_suffix(".about").read_text(encoding="utf-8", errors="backslashreplace")
+    name, command = (about.split("\n") + [""])[:2]
     text = doc_file.read_text()
     try:
         doc = json.loads(text)

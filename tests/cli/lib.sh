@@ -234,10 +234,12 @@ new_card() {
 
 finish() {
   if [[ $T_JSON_COUNT -gt 0 ]]; then
-    local bad
+    local bad rc=0
     bad=$(python3 "${CARDCTL_SOURCE:?set CARDCTL_SOURCE to the source tree}/tests/cli/check_schemas.py" \
-      "$CARDCTL_SOURCE/docs/schema" "$T_JSON")
+      "$CARDCTL_SOURCE/docs/schema" "$T_JSON") || rc=$?
     T_CHECKS=$((T_CHECKS + T_JSON_COUNT))
+    # The checker itself failing (a crash, a missing module) is a failure too, never a silent pass.
+    [[ $rc == 0 || -n $bad ]] || bad="FAIL: tests/cli/check_schemas.py exited with status $rc"
     if [[ -n $bad ]]; then
       T_FAILED=$((T_FAILED + $(grep -c '^FAIL' <<<"$bad")))
       echo "$bad" >&2

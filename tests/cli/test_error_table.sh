@@ -50,6 +50,7 @@ table=$(cat <<ROWS
 2 | 7d | audit show --since 'last tuesday'
 2 | 2026-11-01 | audit show --until 2026-13-45
 2 | --template NAME | issue --holder 1 --reader sim:$CARD
+2 | in UTF-8 | issue --holder $'h\x87' --template staff --reader sim:$CARD
 7 | check the path | issue --batch $T_ROOT/missing.csv
 3 | sim:FILE | retire
 7 | cardsim create | challenge --reader sim:$T_ROOT/missing.sim

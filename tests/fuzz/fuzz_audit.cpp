@@ -70,6 +70,21 @@ void entry_round_trip(ByteView input, const std::string& path) {
   for (std::size_t i = 7; i + 1 < parts.size(); i += 2) e.details.emplace_back(parts[i], parts[i + 1]);
   std::remove(path.c_str());
   store::AuditLog log(path, kKey);
+  bool text = true;
+  for (const std::string* f : {&e.time, &e.operator_name, &e.action, &e.card_id, &e.holder_id, &e.outcome, &e.reason})
+    text = text && store::is_utf8_text(*f);
+  for (const auto& [k, v] : e.details) text = text && store::is_utf8_text(k) && store::is_utf8_text(v);
+  if (!text) {  // refused, nothing written: a field that came back changed would count against someone else
+    try {
+      log.append(e);
+    } catch (const Error& err) {
+      if (err.kind() != ErrorKind::usage) fail("append: a field that is not UTF-8 is not Error(usage)");
+      if (files::exists(path) && !files::read(path).empty())
+        fail("append: a refused entry left something in the trail");
+      return;
+    }
+    fail("append: a field that is not UTF-8 was recorded");
+  }
   log.append(e);
   const auto head = log.append(e);
   const auto v = store::verify_audit(path, kKey, head);

@@ -80,14 +80,14 @@ void check_loaded(const CardUnlockFile& file, const std::string& path) {
                     [&](const auto& e) { return e.operator_name == who; }))
       fail("remove_operator removed the wrong entries");
 
-    // The first entry under a shared secret that is not its card's: Error(crypto) with a hint, never a key.
+    // The first entry under a shared secret that is not its card's: Error(auth_failed) with a hint, never a key.
     static const Bytes wrong_secret(32, 0x5A);
     const auto& e = file.entries.front();
     try {
       store::unwrap_from_card(e, file.installation_id, wrong_secret);
       fail("an entry opened with a wrong shared secret");
     } catch (const Error& err) {
-      if (err.kind() != ErrorKind::crypto || err.hint().empty()) fail("unwrap: unexpected error");
+      if (err.kind() != ErrorKind::auth_failed || err.hint().empty()) fail("unwrap: unexpected error");
     }
   }
 }

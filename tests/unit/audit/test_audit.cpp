@@ -193,3 +193,20 @@ TEST_CASE("--since and --until: dates, times and times back from now; anything e
     }
   }
 }
+
+TEST_CASE("found by fuzz_audit: a field that is not UTF-8 is refused, never recorded changed") {
+  TempDir d;
+  const std::string path = d.path + "/audit.log";
+  AuditLog log(path, kKey);
+  auto head = log.append({"2026-11-01T00:00:00Z", "op", "identify", "", "h\xc3\xa9", "failed", "", {}});
+  // A holder id with a stray byte would come back as another id (U+FFFD), and not be counted against its holder.
+  CHECK_THROWS_WITH_AS(log.append({"2026-11-01T00:00:01Z", "op", "identify", "", "h\x87", "failed", "", {}}),
+                       doctest::Contains("holder to record is not UTF-8"), Error);
+  CHECK_THROWS_AS(log.append({"2026-11-01T00:00:01Z", "op", "identify", "", "h", "failed", "", {{"q", "\xff"}}}), Error);
+  CHECK(store::is_utf8_text("h\xc3\xa9"));
+  CHECK_FALSE(store::is_utf8_text("h\x87"));
+  auto v = store::read_audit(path, kKey, head);
+  REQUIRE(v.verification.ok);
+  REQUIRE(v.entries.size() == 1);
+  CHECK(v.entries[0].holder_id == "h\xc3\xa9");
+}

@@ -78,7 +78,12 @@ std::vector<AuditEntry> query_audit(const std::string& path, const AuditFilter& 
 /// "yesterday". Error(usage), with the accepted forms as the hint, for anything else.
 std::string audit_time_bound(std::string_view text, std::chrono::system_clock::time_point now);
 
-/// The canonical JSON of an entry without its MAC (what the MAC covers), given seq and prev.
+/// Whether text can be recorded exactly as it is: JSON strings hold UTF-8 text and nothing else, and an entry whose
+/// holder or card id came back changed would no longer be counted against that holder or card.
+bool is_utf8_text(std::string_view text);
+
+/// The canonical JSON of an entry without its MAC (what the MAC covers), given seq and prev. Error(usage) naming
+/// the field when one is not UTF-8 text (is_utf8_text): nothing is recorded then.
 std::string audit_canonical(const AuditEntry& e, std::uint64_t seq, const std::string& prev);
 
 }  // namespace cardctl::store
