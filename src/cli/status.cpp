@@ -4,29 +4,17 @@
 #include <fmt/format.h>
 
 #include "card.hpp"
+#include "cardctl/card_status.hpp"
 #include "cardctl/error.hpp"
-#include "cardctl/piv.hpp"
-#include "cardctl/tlv.hpp"
-#include "cardctl/x509.hpp"
 #include "json.hpp"
 #include "output.hpp"
 
 namespace cardctl::cli {
 
 using crypto::CertSummary;
-using crypto::summarize_certificate;
+using lifecycle::CardStatus;
 
 namespace {
-
-// Slots in the order SP 800-73-4 Part 1 Table 4b lists them: the four primary keys, then the retired ones.
-std::vector<std::uint8_t> status_slots() {
-  std::vector<std::uint8_t> slots = {piv::keyref::authentication, piv::keyref::signature,
-                                     piv::keyref::key_management, piv::keyref::card_authentication};
-  for (int s = piv::keyref::retired_first; s <= piv::keyref::retired_last; ++s) {
-    slots.push_back(static_cast<std::uint8_t>(s));
-  }
-  return slots;
-}
 
 const char* pin_policy_name(piv::PinPolicy p) {
   switch (p) {
@@ -46,52 +34,6 @@ const char* touch_policy_name(piv::TouchPolicy p) {
     case piv::TouchPolicy::cached: return "cached";
   }
   return "unknown";
-}
-
-struct SlotStatus {
-  std::uint8_t slot = 0;
-  std::optional<piv::SlotInfo> key;
-  std::optional<CertSummary> certificate;
-};
-
-struct CardStatus {
-  std::string reader;
-  std::optional<std::string> card_id;
-  std::optional<std::uint32_t> serial;
-  std::optional<std::string> version;
-  piv::RetryInfo pin;
-  piv::RetryInfo puk;
-  piv::ManagementKeyInfo management;
-  std::optional<std::string> chuid_guid;
-  std::vector<SlotStatus> slots;
-};
-
-// Everything here is a read: GET DATA, GET METADATA, GET SERIAL/VERSION and an empty VERIFY, which reports the
-// PIN counter without spending a try (SP 800-73-4 Part 2 §3.2.1).
-CardStatus read_status(piv::PivSession& session) {
-  CardStatus st;
-  st.reader = session.connection().reader();
-  st.serial = session.serial();
-  if (auto v = session.version()) st.version = v->to_string();
-  st.pin = session.pin_retries();
-  st.puk = session.puk_retries();
-  st.management = session.management_key_info();
-  auto chuid = session.get_object(piv::object::chuid);
-  if (chuid) {
-    if (auto guid = tlv::find(*chuid, piv::tag::chuid_guid)) st.chuid_guid = to_hex(*guid);
-  }
-  st.card_id = piv::PivSession::card_id_of(st.serial, chuid);
-  // A card with GET METADATA says which retired slots (82-95) hold a key; a certificate there without its key
-  // is of no use, so those slots' certificates are read only when a key is there (20 GET DATA fewer).
-  const bool has_metadata = st.management.is_default.has_value();
-  for (std::uint8_t slot : status_slots()) {
-    SlotStatus s{slot, session.slot_info(slot), std::nullopt};
-    const bool retired = slot >= piv::keyref::retired_first && slot <= piv::keyref::retired_last;
-    if (retired && has_metadata && !s.key) continue;
-    if (auto der = session.get_certificate(slot)) s.certificate = summarize_certificate(*der);
-    if (s.key || s.certificate) st.slots.push_back(std::move(s));
-  }
-  return st;
 }
 
 std::string slot_id(std::uint8_t slot) { return fmt::format("{:02x}", slot); }
@@ -217,7 +159,7 @@ void run_status(const StatusOptions&, Context& ctx) {
   CardStatus st;
   {
     piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = true, .trace = ctx.trace()});
-    st = with_context("reading the card in " + connection->reader(), [&] { return read_status(session); });
+    st = with_context("reading the card in " + connection->reader(), [&] { return lifecycle::read_card_status(session); });
     session.close(transport::Disposition::leave);
   }
   if (ctx.json) {
