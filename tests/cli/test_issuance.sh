@@ -267,4 +267,15 @@ _check $? "two batches issued $issued cards for 4 holders"
 run "$CARDCTL" audit verify --json
 assert_json .ok true
 
+# A YubiKey 5.7 leaves the factory with an AES-192 admin key (the same default bytes): issuance reads its algorithm
+# from GET METADATA 9B and authenticates with it, then sets the template's own key.
+card=$(new_card aes192-factory.sim --serial 61900 --admin-alg aes192 --version 5.7.1)
+run "$CARDCTL" status --reader "sim:$card" --json
+assert_json '[.management_key.algorithm, .management_key.default] | map(tostring) | join(" ")' "aes192 true"
+run_with_stdin "$ANSWERS" "$CARDCTL" issue --reader "sim:$card" --template staff --holder 6190 "${ask[@]}" "${CA[@]}" --json
+assert_exit 0
+assert_json '.card_id' 61900
+run "$CARDCTL" status --reader "sim:$card" --json
+assert_json '.management_key.default' false
+
 finish
