@@ -352,7 +352,6 @@ std::optional<Holder> Inventory::find_holder(const std::string& id) {
 
 void Inventory::enrol_answers(const std::string& holder_id, const std::vector<std::pair<std::string, SecureString>>& answers) {
   if (!find_holder(holder_id)) throw Error(ErrorKind::not_found, "no holder '" + holder_id + "' in the inventory");
-  const auto& sp = options_.answer_scrypt;
   with_transaction([&] {
     Statement del(db_, "DELETE FROM security_answers WHERE holder_id = ?");
     del.bind(1, holder_id).run("enrolling answers");
@@ -361,16 +360,45 @@ void Inventory::enrol_answers(const std::string& holder_id, const std::vector<st
       if (norm.empty())
         throw Error(ErrorKind::usage, "the answer to '" + question + "' is empty",
                     "every question needs an answer the holder will remember; choose another question if this one has none");
-      Bytes salt = crypto::random_bytes(16);
-      SecureBytes hash = crypto::scrypt(view(norm), salt, 32, sp);
-      auto n = static_cast<std::int64_t>(sp.n), r = static_cast<std::int64_t>(sp.r), p = static_cast<std::int64_t>(sp.p);
-      Statement ins(db_, "INSERT INTO security_answers (holder_id, question_id, salt, hash, n, r, p, mac) "
-                         "VALUES (?,?,?,?,?,?,?,?)");
-      ins.bind(1, holder_id).bind(2, question).bind(3, ByteView(salt)).bind(4, ByteView(hash));
-      ins.bind(5, n).bind(6, r).bind(7, p).bind(8, ByteView(answer_mac(holder_id, question, salt, hash, n, r, p)));
-      ins.run("enrolling answers");
+      store_answer(holder_id, question, norm);
     }
   });
+}
+
+// HMAC-SHA256 under a key of its own, derived from the row-MAC key, over the holder, question, salt and answer:
+// whoever has the inventory but not the keystore cannot test a guess at all.
+Bytes Inventory::keyed_answer_hash(const std::string& holder, const std::string& question, ByteView salt,
+                                   const SecureString& normalised) const {
+  Bytes key = crypto::hmac_sha256(options_.mac_key, view("cardctl security answer hash key"));
+  Bytes data;
+  for (ByteView f : {view(holder), view(question), salt, view(normalised)}) {
+    auto n = static_cast<std::uint32_t>(f.size());
+    for (int sh = 24; sh >= 0; sh -= 8) data.push_back(static_cast<std::uint8_t>(n >> sh));
+    data.insert(data.end(), f.begin(), f.end());
+  }
+  Bytes out = crypto::hmac_sha256(key, data);
+  secure_wipe(data.data(), data.size());
+  secure_wipe(key.data(), key.size());
+  return out;
+}
+
+// Inserts or replaces one answer row: a keyed hash (N = r = p = 0), or a scrypt hash when the options ask for one.
+void Inventory::store_answer(const std::string& holder, const std::string& question, const SecureString& normalised) {
+  Bytes salt = crypto::random_bytes(16);
+  Bytes hash;
+  std::int64_t n = 0, r = 0, p = 0;
+  if (const auto& sp = options_.answer_scrypt) {
+    SecureBytes h = crypto::scrypt(view(normalised), salt, 32, *sp);
+    hash.assign(h.begin(), h.end());
+    n = static_cast<std::int64_t>(sp->n), r = static_cast<std::int64_t>(sp->r), p = static_cast<std::int64_t>(sp->p);
+  } else {
+    hash = keyed_answer_hash(holder, question, salt, normalised);
+  }
+  Statement ins(db_, "INSERT OR REPLACE INTO security_answers (holder_id, question_id, salt, hash, n, r, p, mac) "
+                     "VALUES (?,?,?,?,?,?,?,?)");
+  ins.bind(1, holder).bind(2, question).bind(3, ByteView(salt)).bind(4, ByteView(hash));
+  ins.bind(5, n).bind(6, r).bind(7, p).bind(8, ByteView(answer_mac(holder, question, salt, hash, n, r, p)));
+  ins.run("storing a security answer");
 }
 
 std::vector<std::string> Inventory::enrolled_questions(const std::string& holder_id) {
@@ -385,8 +413,19 @@ bool Inventory::verify_answer(const std::string& holder_id, const std::string& q
   auto stored = answer_params(holder_id, question_id);
   if (!stored) return false;
   SecureString norm = normalise_answer(answer);
-  SecureBytes got = crypto::scrypt(view(norm), stored->salt, 32, stored->scrypt);
-  return crypto::equal_ct(got, stored->hash);
+  if (!stored->scrypt) return crypto::equal_ct(keyed_answer_hash(holder_id, question_id, stored->salt, norm), stored->hash);
+  SecureBytes got = crypto::scrypt(view(norm), stored->salt, 32, *stored->scrypt);
+  if (!crypto::equal_ct(got, stored->hash)) return false;
+  if (!options_.answer_scrypt) {
+    // Enrolled before keyed hashes: stored again as one, now that the answer is known. When the inventory is busy
+    // the row stays as it is, still valid, and is migrated on a later use.
+    try {
+      store_answer(holder_id, question_id, norm);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::conflict && e.kind() != ErrorKind::io) throw;
+    }
+  }
+  return true;
 }
 
 // The stored answer row, MAC and scrypt bounds checked; nullopt when there is none.
@@ -400,8 +439,13 @@ std::optional<Inventory::StoredAnswer> Inventory::answer_params(const std::strin
   check_mac(s.blob(5), {view("answer"), view(holder_id), view(question_id), a.salt, a.hash, view(dec(n)), view(dec(r)),
                         view(dec(p))},
             what);
-  a.scrypt = {static_cast<std::uint64_t>(n), static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p)};
-  if (n <= 0 || r <= 0 || p <= 0 || r > 1024 || p > 1024 || !answer_scrypt_acceptable(a.scrypt))
+  if (n == 0 && r == 0 && p == 0) {  // a keyed hash
+    if (a.hash.size() != 32)
+      throw Error(ErrorKind::io, what + " in the inventory " + path_ + " is not a keyed hash of 32 bytes", kTampered);
+    return a;
+  }
+  a.scrypt = crypto::ScryptParams{static_cast<std::uint64_t>(n), static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p)};
+  if (n <= 0 || r <= 0 || p <= 0 || r > 1024 || p > 1024 || !answer_scrypt_acceptable(*a.scrypt))
     throw Error(ErrorKind::io, what + " in the inventory " + path_ + " has out-of-bounds scrypt parameters (N=" +
                                    dec(n) + ", r=" + dec(r) + ", p=" + dec(p) + ")",
                 kTampered);

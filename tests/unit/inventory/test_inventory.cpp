@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <functional>
 
 #include <chrono>
@@ -114,6 +115,53 @@ TEST_CASE("security answers: normalised, hashed, checked") {
   CHECK_FALSE(inv.verify_answer("carol", "first-school", "St. John's"));
   CHECK_FALSE(inv.verify_answer("carol", "unknown", "x"));
   CHECK(store::normalise_answer("  Hello,   World! ") == "hello world");
+}
+
+TEST_CASE("security answers are keyed hashes: the inventory alone cannot test a guess") {
+  TempDir d;
+  const std::string db = d.path + "/i.db";
+  auto o = fast();
+  o.answer_scrypt.reset();  // what an installation does
+  {
+    auto inv = Inventory::open(db, o);
+    inv.add_holder({"dave", "Dave"});
+    inv.enrol_answers("dave", {{"first-school", SecureString("Elm Primary")}});
+    CHECK(inv.verify_answer("dave", "first-school", "elm primary"));
+    CHECK_FALSE(inv.verify_answer("dave", "first-school", "oak primary"));
+  }
+  // Stored with N = r = p = 0 and a 32-byte HMAC, not the answer nor an unkeyed hash of it.
+  std::string cmd = "sqlite3 '" + db + "' \"SELECT n, r, p, length(hash) FROM security_answers\"";
+  FILE* out = popen(cmd.c_str(), "r");
+  REQUIRE(out != nullptr);
+  char line[64] = {};
+  REQUIRE(std::fgets(line, sizeof line, out) != nullptr);
+  pclose(out);
+  CHECK(std::string(line) == "0|0|0|32\n");
+}
+
+TEST_CASE("an answer enrolled as a scrypt hash is checked, then stored again as a keyed hash") {
+  TempDir d;
+  const std::string db = d.path + "/i.db";
+  {
+    auto inv = Inventory::open(db, fast());  // scrypt, as installations before keyed hashes enrolled
+    inv.add_holder({"erin", "Erin"});
+    inv.enrol_answers("erin", {{"first-school", SecureString("Elm Primary")}, {"first-street", SecureString("Oak Road")}});
+  }
+  auto o = existing();
+  o.answer_scrypt.reset();
+  auto inv = Inventory::open(db, o);
+  CHECK_FALSE(inv.verify_answer("erin", "first-school", "wrong"));  // a wrong answer migrates nothing
+  CHECK(inv.verify_answer("erin", "first-school", "Elm Primary"));
+  std::string cmd = "sqlite3 '" + db + "' \"SELECT question_id, n FROM security_answers ORDER BY question_id\"";
+  FILE* out = popen(cmd.c_str(), "r");
+  REQUIRE(out != nullptr);
+  std::string rows;
+  for (char line[64]; std::fgets(line, sizeof line, out) != nullptr;) rows += line;
+  pclose(out);
+  CHECK(rows == "first-school|0\nfirst-street|1024\n");
+  CHECK(inv.verify_answer("erin", "first-school", "elm primary"));  // the keyed row checks the same answer
+  CHECK_FALSE(inv.verify_answer("erin", "first-school", "oak road"));
+  CHECK(inv.check_rows().empty());
 }
 
 TEST_CASE("escrowed PUKs decrypt only with the escrow key and for their card") {

@@ -1,5 +1,5 @@
-// Layer 8: the inventory (docs/architecture.md#inventory): cards, holders, security answers (scrypt hashes of
-// normalised answers), escrowed PUKs (AES-256-GCM, card id as associated data), the installation id and the audit
+// Layer 8: the inventory (docs/architecture.md#inventory): cards, holders, security answers (keyed hashes of
+// normalised answers, under a key from the keystore), escrowed PUKs (AES-256-GCM, card id as associated data), the installation id and the audit
 // trail's head. SQLite in WAL mode with a busy timeout; schema versioned with migrations. Every security-relevant row
 // (card, answer, escrowed PUK, audit head) carries an HMAC under a key from the keystore, checked whenever the row is
 // read, so an edit made outside cardctl is refused and reported by `cardctl audit verify`. Offline-unblock
@@ -73,7 +73,10 @@ SecureString normalise_answer(std::string_view answer);
 struct InventoryOptions {
   std::chrono::milliseconds busy_timeout{5000};
   Clock clock;
-  crypto::ScryptParams answer_scrypt{1u << 14, 8, 1};
+  /// nullopt (always, but in tests): answers are enrolled as keyed hashes (HMAC-SHA256 under a key derived from
+  /// mac_key), which cost microseconds and cannot be guessed from the inventory alone. Set: enrolled as scrypt
+  /// hashes with these costs, as installations before keyed hashes did (tests of the migration).
+  std::optional<crypto::ScryptParams> answer_scrypt;
   /// The key of the row MACs (32 bytes; the site passes the keystore's audit key). Required.
   SecureBytes mac_key;
   /// Create the file when it is missing (cardctl init only). Otherwise a missing or empty inventory is an error:
@@ -113,9 +116,11 @@ class Inventory {
   void add_holder(const Holder& h);
   std::optional<Holder> find_holder(const std::string& holder_id);
   void update_holder(const Holder& h);  // name and e-mail
-  /// Replaces the holder's answers (question id -> answer), stored as scrypt hashes.
+  /// Replaces the holder's answers (question id -> answer), stored as keyed hashes.
   void enrol_answers(const std::string& holder_id, const std::vector<std::pair<std::string, SecureString>>& answers);
   std::vector<std::string> enrolled_questions(const std::string& holder_id);
+  /// Whether answer is the enrolled one. An answer still stored as a scrypt hash (enrolled before keyed hashes) is
+  /// checked with scrypt and, when right, stored again as a keyed hash.
   bool verify_answer(const std::string& holder_id, const std::string& question_id, std::string_view answer);
 
   void add_card(const CardRecord& c);
@@ -176,8 +181,11 @@ class Inventory {
   void seal_unsealed_rows();
   struct StoredAnswer {
     Bytes salt, hash;
-    crypto::ScryptParams scrypt;
+    std::optional<crypto::ScryptParams> scrypt;  // nullopt: a keyed hash (stored with N = r = p = 0)
   };
+  Bytes keyed_answer_hash(const std::string& holder, const std::string& question, ByteView salt,
+                          const SecureString& normalised) const;
+  void store_answer(const std::string& holder, const std::string& question, const SecureString& normalised);
   std::optional<StoredAnswer> answer_params(const std::string& holder_id, const std::string& question_id);
   CardRecord checked_card(const Statement& s) const;
   Bytes card_mac(const std::string& card_id, const std::string& holder, const std::string& tpl,
