@@ -42,8 +42,9 @@ HARNESS=$(abs "${HARNESS:-tests/pcsc/harness.sh}")
 export CARDCTL_BIN CARDSIM_BIN
 [[ -x $CARDCTL_BIN ]] || { echo "bench: CARDCTL_BIN ($CARDCTL_BIN) is not an executable; build first" >&2; exit 77; }
 
+# shellcheck disable=SC2034 # read by the harness
 PCSC_DEBUG=1  # pcscd --debug --apdu, log in $PCSC_DIR/pcscd.log: what the APDUs are counted from
-# shellcheck source=../tests/pcsc/harness.sh
+# shellcheck source=/dev/null
 source "$HARNESS"
 pcsc_require yubico-piv-tool openssl jq
 
