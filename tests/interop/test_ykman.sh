@@ -26,6 +26,13 @@ expect() {  # expect PATTERN OUTPUT
   grep -qE "$1" <<<"$2" || fail "expected /$1/ in:"$'\n'"$2"
 }
 
+# info: the management application's version and device info (serial, PIV the one application)
+out=$(yk info) || fail "info: $out"
+expect "Firmware version: 5\.4\.3" "$out"
+expect "Serial number: 4711" "$out"
+expect "PIV[[:space:]]+Enabled" "$out"
+expect "OATH[[:space:]]+Not available" "$out"
+
 # piv info: the version from GET VERSION (the management application says the same), PIN tries, factory
 # credentials, no objects
 out=$(yk piv info) || fail "piv info: $out"
