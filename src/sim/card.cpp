@@ -71,6 +71,7 @@ Bytes ReferenceCardImpl::process(ByteView raw) {
 
 Response ReferenceCardImpl::dispatch(const Command& c) {
   if (c.ins == apdu::ins::select) return select(c);
+  if (state.session.selected == Selected::yubico_mgmt) return management(c);
   if (state.session.selected != Selected::piv) return status(apdu::sw::ins_not_supported);
   try {
     switch (c.ins) {

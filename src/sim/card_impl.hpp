@@ -36,6 +36,9 @@ class ReferenceCardImpl {
   Response set_pin_retries(const Command& c);
   Response reset_application(const Command& c);
   Response get_metadata(const Command& c);
+  // The Yubico management application (management.cpp).
+  Response select_management();
+  Response management(const Command& c);
 
  private:
   Response dispatch(const Command& c);

@@ -44,7 +44,7 @@ Response ReferenceCardImpl::select(const Command& c) {
   if (std::equal(aid.begin(), aid.end(), piv::kYubicoMgmtAid.begin(), piv::kYubicoMgmtAid.end())) {
     reset();  // another application: PIN, 9B and any challenge are gone
     s.selected = Selected::yubico_mgmt;
-    return ok();
+    return select_management();
   }
   return status(apdu::sw::not_found);  // selection unchanged
 }

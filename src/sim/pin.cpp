@@ -40,7 +40,10 @@ Response ReferenceCardImpl::verify(const Command& c) {
     if (s.pin_verified) return ok();
     return tries_left(state.pin.left);
   }
-  if (!valid_reference(c.data)) return status(apdu::sw::incorrect_data);
+  // Eight bytes that are not a well-formed PIN (all FF, fewer than 6 characters, data after the padding) cannot
+  // match the PIN, so they are a wrong PIN and spend a try, as on a YubiKey 5: 63Cx, not 6A80. Clients rely on
+  // this to block the PIN before the YubiKey RESET (INS FB, which needs PIN and PUK blocked).
+  if (c.data.size() != 8) return status(apdu::sw::incorrect_data);
   std::uint16_t sw = try_reference(state.pin, c.data);
   s.pin_verified = sw == apdu::sw::ok;
   return status(sw);
@@ -52,12 +55,14 @@ Response ReferenceCardImpl::change_reference(const Command& c) {
   if (ref == nullptr) return status(apdu::sw::ref_not_found);
   if (c.data.size() != 16) return status(apdu::sw::incorrect_data);
   ByteView data(c.data);
-  if (!valid_reference(data.first(8)) || !valid_reference(data.last(8))) return status(apdu::sw::incorrect_data);
+  // The current value is checked first: a malformed one is a wrong one (63Cx, a try spent, as in VERIFY). Only
+  // a new value is refused for its format (6A80), and only once the current one has matched.
   std::uint16_t sw = try_reference(*ref, data.first(8));
   if (sw != apdu::sw::ok) {
     if (ref == &state.pin) state.session.pin_verified = false;
     return status(sw);
   }
+  if (!valid_reference(data.last(8))) return status(apdu::sw::incorrect_data);
   ref->value = to_secure(data.last(8));
   ref->is_default = false;
   return ok();
@@ -68,9 +73,10 @@ Response ReferenceCardImpl::reset_retry_counter(const Command& c) {
   ByteView data(c.data);
   if (c.p1 == 0x00) {  // PUK || new PIN
     if (data.size() != 16) return status(apdu::sw::incorrect_data);
-    if (!valid_reference(data.first(8)) || !valid_reference(data.last(8))) return status(apdu::sw::incorrect_data);
+    // As CHANGE REFERENCE DATA: a malformed PUK is a wrong PUK (63Cx), the new PIN's format is checked after.
     std::uint16_t sw = try_reference(state.puk, data.first(8));
     if (sw != apdu::sw::ok) return status(sw);
+    if (!valid_reference(data.last(8))) return status(apdu::sw::incorrect_data);
   } else if (c.p1 == 0x02) {
     // ISO 7816-4 §11.5.10 P1=02: new reference data only. The admin PIN reset of docs/protocol.md#reset-retry-counter:
     // allowed while the card management key (9B) right is held, on cards whose profile permits admin PIN reset.
