@@ -4,13 +4,8 @@
 set -euo pipefail
 source "$HARNESS"
 pcsc_require opensc-tool pkcs15-tool pkcs11-tool yubico-piv-tool openssl
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
 expect() {  # expect PATTERN OUTPUT
-  grep -qE "$1" <<<"$2" || fail "expected /$1/ in:"$'\n'"$2"
+  grep -qE "$1" <<<"$2" || pcsc_fail "expected /$1/ in:"$'\n'"$2"
 }
 W="$PCSC_DIR/work"
 mkdir -p "$W"
@@ -54,12 +49,12 @@ expect "Public Key Object; EC" "$out"
 # login and sign with the 9a key; the signature verifies with openssl over the same data
 echo "signed through OpenSC's PKCS#11 module" >"$W/data"
 pkcs11-tool --module "$MODULE" --slot-description "$R" --login --pin 123456 --sign --id 01 -m ECDSA-SHA256 \
-  --signature-format openssl -i "$W/data" -o "$W/data.sig" >/dev/null 2>&1 || fail "pkcs11-tool --sign failed"
+  --signature-format openssl -i "$W/data" -o "$W/data.sig" >/dev/null 2>&1 || pcsc_fail "pkcs11-tool --sign failed"
 openssl dgst -sha256 -verify "$W/9a.pub" -signature "$W/data.sig" "$W/data" | grep -q "Verified OK" ||
-  fail "the PKCS#11 signature does not verify"
+  pcsc_fail "the PKCS#11 signature does not verify"
 
 # a wrong PIN through PKCS#11 spends a try, as cardctl sees it
 pkcs11-tool --module "$MODULE" --slot-description "$R" --login --pin 000000 -O >/dev/null 2>&1 &&
-  fail "PKCS#11 login with a wrong PIN succeeded"
-[[ $("$CARDCTL_BIN" status --reader "@$R" --json | jq -r '.pin.remaining') == 2 ]] || fail "PIN counter not 2"
+  pcsc_fail "PKCS#11 login with a wrong PIN succeeded"
+[[ $("$CARDCTL_BIN" status --reader "@$R" --json | jq -r '.pin.remaining') == 2 ]] || pcsc_fail "PIN counter not 2"
 echo "OpenSC interop: ok"
