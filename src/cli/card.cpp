@@ -13,17 +13,18 @@ namespace {
 
 // The specs --serial chooses among: the sim: file itself, or "@NAME" for each matching reader with a card.
 std::vector<std::string> candidates(const Context& ctx) {
-  if (transport::is_sim_spec(ctx.reader_spec())) return {ctx.reader_spec()};
+  const std::string& spec = ctx.reader_spec();
+  if (transport::is_sim_spec(spec)) return {spec};
   std::vector<transport::ReaderInfo> readers = ctx.list_readers();
-  if (!ctx.reader_spec().empty()) readers = transport::match_readers(readers, ctx.reader_spec());
+  if (!spec.empty()) readers = transport::match_readers(readers, spec);
   std::vector<std::string> specs;
   for (const auto& r : readers) {
     if (r.card_present) specs.push_back("@" + r.name);
   }
   if (specs.empty()) {
     throw Error(ErrorKind::not_found,
-                ctx.reader_spec().empty() ? std::string("no reader holds a card")
-                                   : fmt::format("no reader matching '{}' holds a card", ctx.reader_spec()),
+                spec.empty() ? std::string("no reader holds a card")
+                             : fmt::format("no reader matching '{}' holds a card", spec),
                 "insert the card, or run 'cardctl readers' to see the readers");
   }
   return specs;

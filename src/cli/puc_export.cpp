@@ -42,9 +42,8 @@ lifecycle::PukExportRequest request_of(const PucExportOptions& o) {
   lifecycle::PukExportRequest r;
   r.cards = o.cards;
   r.holder = o.holder;
-  r.format = o.format == "cms"      ? lifecycle::PukFormat::cms
-             : o.format == "mailer" ? lifecycle::PukFormat::mailer
-                                    : lifecycle::PukFormat::json;
+  for (auto f : {lifecycle::PukFormat::cms, lifecycle::PukFormat::mailer, lifecycle::PukFormat::json})
+    if (o.format == lifecycle::to_string(f)) r.format = f;  // --format is checked against these names
   r.out = o.out;
   if (o.recipient) r.recipient = read_recipient_file(*o.recipient);
   r.pem = o.pem;

@@ -225,8 +225,7 @@ PukDelivery delivery(Site& site, const PukExportRequest& request, const Selected
 }
 
 void record(Site& site, const PukExportRequest& request, const PukDelivery& d) {
-  const char* format = request.format == PukFormat::cms ? "cms" : request.format == PukFormat::mailer ? "mailer" : "json";
-  std::vector<std::pair<std::string, std::string>> details{{"format", format}};
+  std::vector<std::pair<std::string, std::string>> details{{"format", to_string(request.format)}};
   if (request.format == PukFormat::cms) details.emplace_back("recipient", d.recipient);
   site.audit({"", request.operator_name, audit_words::puc, d.card_id, d.holder_id, audit_words::exported, "",
               std::move(details)});
@@ -241,6 +240,15 @@ Error unrecorded(const std::string& where, const Error& err) {
 void remove_written(const std::string& path) { std::remove(path.c_str()); }
 
 }  // namespace
+
+const char* to_string(PukFormat format) {
+  switch (format) {
+    case PukFormat::cms: return "cms";
+    case PukFormat::mailer: return "mailer";
+    case PukFormat::json: return "json";
+  }
+  return "json";
+}
 
 SecureBytes PukExport::printed() const {
   if (!document.empty()) return document;

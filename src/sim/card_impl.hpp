@@ -47,6 +47,12 @@ class ReferenceCardImpl {
 
 inline Response status(std::uint16_t sw) { return {{}, sw}; }
 inline Response ok(Bytes data = {}) { return {std::move(data), apdu::sw::ok}; }
+/// A serial number as the card reports it (GET SERIAL, the management application's device info): 4 bytes,
+/// big-endian.
+inline Bytes serial_bytes(std::uint32_t n) {
+  return {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 8),
+          static_cast<std::uint8_t>(n)};
+}
 /// 63Cx with the tries left capped at 15 (SP 800-73-4 Part 2 §3.2.1).
 inline Response tries_left(int left) {
   return status(static_cast<std::uint16_t>(apdu::sw::verify_fail | (left > 15 ? 15 : left)));

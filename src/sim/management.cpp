@@ -37,9 +37,7 @@ Response ReferenceCardImpl::management(const Command& c) {
   Bytes tlvs;
   tlv::append(tlvs, kTagUsbSupported, Bytes{0x00, kCapabilityPiv});
   if (std::uint32_t n = state.options.serial; n != 0)  // a card without serial leaves the tag out
-    tlv::append(tlvs, kTagSerial,
-                Bytes{static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                      static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+    tlv::append(tlvs, kTagSerial, serial_bytes(n));
   tlv::append(tlvs, kTagUsbEnabled, Bytes{0x00, kCapabilityPiv});
   tlv::append(tlvs, kTagFormFactor, Bytes{kFormFactorUnknown});
   tlv::append(tlvs, kTagConfigLock, Bytes{0x00});

@@ -15,8 +15,7 @@ Response ReferenceCardImpl::get_version(const Command&) {
 Response ReferenceCardImpl::get_serial(const Command&) {
   std::uint32_t n = state.options.serial;
   if (n == 0) return status(apdu::sw::ins_not_supported);
-  return ok(Bytes{static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                  static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+  return ok(serial_bytes(n));
 }
 
 Response ReferenceCardImpl::set_management_key(const Command& c) {

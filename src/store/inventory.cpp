@@ -232,15 +232,23 @@ void Inventory::seal_unsealed_rows() {
   }
 }
 
-Bytes Inventory::mac(std::initializer_list<ByteView> fields) const {
+namespace {
+// HMAC-SHA256 over the fields, each preceded by its length (4 bytes, big-endian), so that no two lists of
+// fields give the same input. The input is wiped: it may hold a security answer.
+Bytes hmac_fields(ByteView key, std::initializer_list<ByteView> fields) {
   Bytes data;
   for (ByteView f : fields) {
     auto n = static_cast<std::uint32_t>(f.size());
     for (int sh = 24; sh >= 0; sh -= 8) data.push_back(static_cast<std::uint8_t>(n >> sh));
     data.insert(data.end(), f.begin(), f.end());
   }
-  return crypto::hmac_sha256(options_.mac_key, data);
+  Bytes out = crypto::hmac_sha256(key, data);
+  secure_wipe(data.data(), data.size());
+  return out;
 }
+}  // namespace
+
+Bytes Inventory::mac(std::initializer_list<ByteView> fields) const { return hmac_fields(options_.mac_key, fields); }
 
 void Inventory::check_mac(ByteView stored, std::initializer_list<ByteView> fields, const std::string& what) const {
   if (stored.empty() || !crypto::equal_ct(stored, mac(fields)))
@@ -370,14 +378,7 @@ void Inventory::enrol_answers(const std::string& holder_id, const std::vector<st
 Bytes Inventory::keyed_answer_hash(const std::string& holder, const std::string& question, ByteView salt,
                                    const SecureString& normalised) const {
   Bytes key = crypto::hmac_sha256(options_.mac_key, view("cardctl security answer hash key"));
-  Bytes data;
-  for (ByteView f : {view(holder), view(question), salt, view(normalised)}) {
-    auto n = static_cast<std::uint32_t>(f.size());
-    for (int sh = 24; sh >= 0; sh -= 8) data.push_back(static_cast<std::uint8_t>(n >> sh));
-    data.insert(data.end(), f.begin(), f.end());
-  }
-  Bytes out = crypto::hmac_sha256(key, data);
-  secure_wipe(data.data(), data.size());
+  Bytes out = hmac_fields(key, {view(holder), view(question), salt, view(normalised)});
   secure_wipe(key.data(), key.size());
   return out;
 }

@@ -15,6 +15,8 @@
 namespace cardctl::lifecycle {
 
 enum class PukFormat { cms, mailer, json };
+/// "cms", "mailer", "json": the --format value, and what the audit entry records.
+const char* to_string(PukFormat format);
 
 struct PukExportRequest {
   std::vector<std::string> cards;  // these cards, or
