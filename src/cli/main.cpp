@@ -2,11 +2,13 @@
 // error translator (docs/architecture.md#error-translator) that maps every failure to a documented exit code
 // (cardctl(1), EXIT STATUS).
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <csignal>
 #include <exception>
 #include <iostream>
 
 #include "cardctl/error.hpp"
+#include "cardctl/phase_time.hpp"
 #include "context.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
@@ -134,6 +136,12 @@ int main(int argc, char** argv) {
   cli::Context ctx = cli::Context::standard();
   int code = run(argc, argv, ctx);
   if (const std::size_t n = ctx.apdus->load(); n > 0) ctx.debug(std::to_string(n) + " APDUs exchanged with the card");
+  if (auto phases = cardctl::phase_time::totals_ms(); !phases.empty()) {
+    std::string line = "time by phase:";
+    for (const auto& [name, ms] : phases) line += fmt::format(" {} {:.1f} ms,", name, ms);
+    line.pop_back();
+    ctx.debug(line);
+  }
   std::cout.flush();
   if (!std::cout && code == 0) {  // a command that failed has reported its own error already
     cli::report_error(std::cerr, "writing the output failed", "stdout is closed, or full (disk, pipe)", ctx.color);

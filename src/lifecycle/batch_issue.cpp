@@ -44,7 +44,9 @@ struct Reader {
   std::string name;   // PC/SC name, or the sim: spec
   bool sim = false;
   bool busy = false;
-  bool handled = false;  // the card now in it has been dealt with; cleared when it is taken out
+  bool handled = false;  // the card now in it has been dealt with; cleared when it is taken out or swapped
+  std::uint32_t events = 0;          // the reader's card event count at the last look
+  std::uint32_t handled_events = 0;  // ... when the card that was dealt with was taken up
   int transient_failures = 0;
   std::chrono::steady_clock::time_point retry_at{};
 };
@@ -63,7 +65,7 @@ class Batch {
       for (const auto& spec : options_.readers) {
         if (!transport::is_sim_spec(spec))
           throw Error(ErrorKind::usage, "--readers mixes sim: cards and PC/SC readers", "use one kind per batch");
-        readers_[spec] = {spec, true, false, false, 0, {}};
+        readers_[spec] = {spec, true, false, false, 0, 0, 0, {}};
       }
     std::vector<std::thread> workers;
     for (;;) {
@@ -78,6 +80,7 @@ class Batch {
         if (std::chrono::steady_clock::now() < r.retry_at) continue;
         if (!work_left()) continue;
         r.busy = true;
+        r.handled_events = r.events;
         any_busy = true;
         workers.emplace_back([this, name = name] { work(name); });
       }
@@ -114,8 +117,13 @@ class Batch {
       if (!selected(info.name)) continue;
       auto& r = readers_[info.name];
       r.name = info.name;
+      r.events = info.events;
       if (info.card_present) {
         present_.insert({info.name, true});
+        if (r.handled && !r.busy && info.events != r.handled_events) {  // taken out and another put in between looks
+          r.handled = false;
+          r.transient_failures = 0;
+        }
       } else {
         r.handled = false;  // the card was taken out: the next one is new
         r.transient_failures = 0;

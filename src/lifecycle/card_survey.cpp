@@ -17,7 +17,6 @@ const char* to_string(CardKind k) {
 
 CardSurvey survey_card(Site& site, piv::PivSession& session) {
   CardSurvey s;
-  s.version = session.version();
   auto admin = session.management_key_info();
   s.admin_key_default = admin.is_default;
   s.admin_algorithm = admin.algorithm;

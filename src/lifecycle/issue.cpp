@@ -66,32 +66,44 @@ void check_pin_tries(piv::PivSession& session, bool force) {
 
 
 // A template the card cannot carry out is refused before anything is written (cardctl-issue(1), CARD STATE).
-void check_card_can(const policy::CardTemplate& tpl, const CardSurvey& s) {
+// GET VERSION is sent only when the answer matters: a card that answered GET METADATA in the survey has firmware
+// 5.3 or later, which has every feature checked here but an AES admin key (5.4).
+void check_card_can(const policy::CardTemplate& tpl, const CardSurvey& s, piv::PivSession& session) {
+  std::optional<piv::Version> version;
+  auto read_version = [&]() -> const piv::Version& {
+    if (!version) version = session.version();
+    if (!version)
+      throw Error(ErrorKind::unsupported,
+                  "card " + s.card_id + " does not answer GET VERSION: cardctl issues cards with the YubiKey PIV "
+                  "extensions (SET PIN RETRIES, RESET, key policies)",
+                  "issue this card with its vendor's tool");
+    return *version;
+  };
+  if (!s.admin_key_default) read_version();
+  auto at_least = [&](int major, int minor, int patch) {
+    if (!version && piv::Version{5, 3, 0}.at_least(major, minor, patch)) return true;
+    return read_version().at_least(major, minor, patch);
+  };
   auto refuse = [&](const std::string& what, const std::string& why) {
     throw Error(ErrorKind::unsupported,
-                "template " + tpl.name + " asks for " + what + ", which card " + s.card_id + " cannot do: " + why,
+                "template " + tpl.name + " asks for " + what + ", which card " + s.card_id + " cannot do: " + why +
+                    ", the card has " + read_version().to_string(),
                 "use a template without it for this card (cardctl policy check lists the templates)");
   };
-  if (!s.version)
-    throw Error(ErrorKind::unsupported,
-                "card " + s.card_id + " does not answer GET VERSION: cardctl issues cards with the YubiKey PIV "
-                "extensions (SET PIN RETRIES, RESET, key policies)",
-                "issue this card with its vendor's tool");
-  const auto& v = *s.version;
-  if (crypto::info(tpl.admin_algorithm).name != std::string("tdes") && !v.at_least(5, 4, 0))
+  if (crypto::info(tpl.admin_algorithm).name != std::string("tdes") && !at_least(5, 4, 0))
     refuse(std::string("an ") + crypto::info(tpl.admin_algorithm).display + " admin key",
-           "AES admin keys need firmware 5.4 or later, the card has " + v.to_string());
+           "AES admin keys need firmware 5.4 or later");
   for (const auto& slot : tpl.slots) {
     std::string where = std::string("slot ") + to_hex(Bytes{slot.slot});
-    if (slot.algorithm == crypto::KeyAlgorithm::eccp384 && !v.at_least(4, 0, 0))
-      refuse(where + " with eccp384", "P-384 needs firmware 4.0 or later, the card has " + v.to_string());
-    if (slot.slot >= 0x82 && slot.slot <= 0x95 && !v.at_least(4, 0, 0))
-      refuse(where, "retired key slots need firmware 4.0 or later, the card has " + v.to_string());
+    if (slot.algorithm == crypto::KeyAlgorithm::eccp384 && !at_least(4, 0, 0))
+      refuse(where + " with eccp384", "P-384 needs firmware 4.0 or later");
+    if (slot.slot >= 0x82 && slot.slot <= 0x95 && !at_least(4, 0, 0))
+      refuse(where, "retired key slots need firmware 4.0 or later");
     if (slot.touch_policy != piv::TouchPolicy::default_policy && slot.touch_policy != piv::TouchPolicy::never &&
-        !v.at_least(4, 0, 0))
-      refuse(where + " with a touch policy", "touch needs firmware 4.0 or later, the card has " + v.to_string());
-    if (slot.touch_policy == piv::TouchPolicy::cached && !v.at_least(4, 3, 0))
-      refuse(where + " with touch_policy cached", "it needs firmware 4.3 or later, the card has " + v.to_string());
+        !at_least(4, 0, 0))
+      refuse(where + " with a touch policy", "touch needs firmware 4.0 or later");
+    if (slot.touch_policy == piv::TouchPolicy::cached && !at_least(4, 3, 0))
+      refuse(where + " with touch_policy cached", "it needs firmware 4.3 or later");
   }
 }
 
@@ -116,6 +128,7 @@ struct Issuance {
   IssueResult result;
   AdminKey new_key;
   store::Holder holder;
+  bool pin_verified = false;  // the card's current PIN is verified in this session
 };
 
 struct Step {
@@ -172,11 +185,21 @@ void reserve(Issuance& is) {
   });
 }
 
+// VERIFY with the card's current PIN (the factory one, or --current-pin-file) unless it is verified already.
+void verify_current_pin(Issuance& is, bool again = false) {
+  if (is.pin_verified && !again) return;
+  is.session.verify_pin(is.req.current_pin);
+  is.pin_verified = true;
+}
+
 void certify_slot(Issuance& is, const policy::SlotTemplate& slot, IssuedSlot& out, ByteView spki) {
   auto& session = is.session;
+  // PIN policy "always" (9C's default) wants the PIN right before each use, and the use consumes it.
+  const bool always = slot.pin_policy == piv::PinPolicy::always ||
+                      (slot.pin_policy == piv::PinPolicy::default_policy && slot.slot == piv::keyref::signature);
   crypto::ExternalSigner sign = [&](ByteView tbs) {
-    // A slot with PIN policy "always" wants the PIN right before each use.
-    session.verify_pin(is.result.pin);
+    verify_current_pin(is, always);
+    if (always) is.pin_verified = false;
     return session.sign_sha256(slot.slot, slot.algorithm, tbs);
   };
   auto profile = certificate_profile(is.tpl, slot.slot, is.holder);
@@ -229,19 +252,11 @@ std::vector<Step> plan(Issuance& is) {
                      (is.req.replace ? " (revoking the holder's active card)" : "") +
                      ", escrowing its new PUK and first PIN",
                  [&] { reserve(is); }});
-  out.push_back({"set the PIN retries to " + std::to_string(tpl.pin.retries) + " and the PUK retries to " +
-                     std::to_string(tpl.puk.retries),
-                 [&] {
+  // The keys are generated and certified under the card's current PIN, verified once for them and for SET PIN
+  // RETRIES; the PUK and PIN change last (SET PIN RETRIES resets both to the factory values).
+  out.push_back({"verify the card's current PIN", [&] {
                    check_pin_tries(s, is.req.force);
-                   s.verify_pin(is.req.current_pin);
-                   s.set_pin_retries(tpl.pin.retries, tpl.puk.retries);
-                 }});
-  out.push_back({"change the PUK to the escrowed one", [&] {
-                   s.change_puk(Puk::from_text(piv::factory::puk), is.result.puk);
-                 }});
-  out.push_back({"change the PIN to the first PIN", [&] {
-                   s.change_pin(Pin::from_text(piv::factory::pin), is.result.pin);
-                   record_step(is, steps::secrets);
+                   verify_current_pin(is);
                  }});
   for (std::size_t i = 0; i < tpl.slots.size(); ++i) {
     const auto& slot = tpl.slots[i];
@@ -256,6 +271,20 @@ std::vector<Step> plan(Issuance& is) {
     out.back().description += "; " + certificate_step(is, slot);
   }
   if (!tpl.slots.empty()) out.push_back({"record the keys", [&] { record_step(is, steps::keys); }});
+  out.push_back({"set the PIN retries to " + std::to_string(tpl.pin.retries) + " and the PUK retries to " +
+                     std::to_string(tpl.puk.retries),
+                 [&] {
+                   verify_current_pin(is);
+                   s.set_pin_retries(tpl.pin.retries, tpl.puk.retries);
+                   is.pin_verified = false;
+                 }});
+  out.push_back({"change the PUK to the escrowed one", [&] {
+                   s.change_puk(Puk::from_text(piv::factory::puk), is.result.puk);
+                 }});
+  out.push_back({"change the PIN to the first PIN", [&] {
+                   s.change_pin(Pin::from_text(piv::factory::pin), is.result.pin);
+                   record_step(is, steps::secrets);
+                 }});
   out.push_back({std::string("set the admin key: ") + crypto::info(tpl.admin_algorithm).display +
                      (tpl.diversify ? ", derived from master key version " + std::to_string(is.result.key_version)
                                     : ", the fixed key '" + tpl.fixed_key + "'"),
@@ -350,7 +379,7 @@ IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest req) {
     throw Error(ErrorKind::conflict, "card " + is.result.card_id + " waits for its certificates",
                 "cardctl issue --import-certificates DIR completes it; cardctl retire " + is.result.card_id +
                     " starts it over");
-  check_card_can(tpl, is.survey);
+  check_card_can(tpl, is.survey, session);
 
   is.holder = {req.holder_id, req.holder_name, req.holder_email};
   if (auto existing = site.inventory.find_holder(req.holder_id)) {

@@ -13,6 +13,7 @@
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
+#include "cardctl/phase_time.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -181,6 +182,7 @@ std::optional<store::AuditHead> Site::audit_head() {
 }
 
 std::vector<store::AuditEntry> Site::verified_audit() {
+  phase_time::Scope timed("audit");
   auto trail = store::read_audit(paths.audit(), keystore.audit_key(), audit_head());
   if (!trail.verification.ok)
     throw Error(ErrorKind::io, "the audit trail " + paths.audit() + " is not intact (" + trail.verification.problem +
@@ -219,6 +221,7 @@ std::uint32_t import_master_key(Site& site, const MasterKey& key, std::optional<
 }
 
 void Site::audit(store::AuditEntry entry) {
+  phase_time::Scope timed("audit");
   if (entry.time.empty()) entry.time = inventory.now();
   if (!creating_) audit_head();  // never start a new trail over a deleted one
   store::AuditLog log(paths.audit(), keystore.audit_key());

@@ -58,6 +58,7 @@ class PcscReaderSystem final : public ReaderSystem {
       info.name = names[i];
       info.card_present = (states[i].dwEventState & SCARD_STATE_PRESENT) != 0;
       if (info.card_present) info.atr.assign(states[i].rgbAtr, states[i].rgbAtr + states[i].cbAtr);
+      info.events = static_cast<std::uint32_t>(states[i].dwEventState >> 16) & 0xFFFFu;
       readers.push_back(std::move(info));
     }
     return readers;

@@ -1,5 +1,7 @@
 // YubiKey PIV extensions (docs/protocol.md#yubikey-extensions): version, serial, set management key, set PIN retries,
 // reset, metadata.
+#include <tuple>
+
 #include "card_impl.hpp"
 #include "cardctl/piv_ids.hpp"
 #include "cardctl/tlv.hpp"
@@ -55,6 +57,9 @@ Response ReferenceCardImpl::reset_application(const Command&) {
 }
 
 Response ReferenceCardImpl::get_metadata(const Command& c) {
+  // GET METADATA came with firmware 5.3; older YubiKeys do not know the instruction.
+  const auto& o = state.options;
+  if (std::tuple(o.version_major, o.version_minor) < std::tuple(5, 3)) return status(apdu::sw::ins_not_supported);
   Bytes out;
   auto one = [&](std::uint32_t tag, std::initializer_list<std::uint8_t> v) { tlv::append(out, tag, Bytes(v)); };
   if (c.p2 == piv::keyref::pin || c.p2 == piv::keyref::puk) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cardctl/files.hpp"
+#include "cardctl/phase_time.hpp"
 
 #include "sqlite.hpp"
 
@@ -137,6 +138,7 @@ SecureString normalise_answer(std::string_view answer) {
 }
 
 Inventory Inventory::open(const std::string& path, InventoryOptions options) {
+  phase_time::Scope timed("inventory");
   if (options.mac_key.size() != 32) throw Error(ErrorKind::internal, "the inventory needs a 32-byte MAC key");
   Inventory inv;
   inv.path_ = path;
@@ -411,6 +413,7 @@ std::vector<std::string> Inventory::enrolled_questions(const std::string& holder
 }
 
 bool Inventory::verify_answer(const std::string& holder_id, const std::string& question_id, std::string_view answer) {
+  phase_time::Scope timed("answers");
   auto stored = answer_params(holder_id, question_id);
   if (!stored) return false;
   SecureString norm = normalise_answer(answer);

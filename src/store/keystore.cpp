@@ -5,6 +5,7 @@
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
+#include "cardctl/phase_time.hpp"
 #include "keystore_file.hpp"
 
 namespace cardctl::store {
@@ -91,6 +92,7 @@ Keystore Keystore::create(const std::string& path, const Passphrase& passphrase,
 }
 
 Keystore Keystore::open(const std::string& path, const Passphrase& passphrase) {
+  phase_time::Scope timed("keystore");
   Bytes file = files::read_private(path);
   kf::Parts parts = kf::split(path, file);
   SecureBytes key = file_key(passphrase, parts.salt, parts.scrypt);
@@ -99,6 +101,7 @@ Keystore Keystore::open(const std::string& path, const Passphrase& passphrase) {
 }
 
 Keystore Keystore::open_with_file_key(const std::string& path, ByteView key) {
+  phase_time::Scope timed("keystore");
   Bytes file = files::read_private(path);
   if (key.size() != kKeyLength) throw Error(ErrorKind::usage, "a keystore file key is 32 bytes");
   return open_with(path, file, key, "the key from the operator's card is not this keystore's (the card-unlock file "

@@ -80,7 +80,7 @@ in_reader=()
 swap() {  # swap I: the card in reader I is done; a new factory card takes its place
   pcsc_ctl remove "$1" >/dev/null
   pcsc_wait_card "${PCSC_READERS[$1]}" no || pcsc_fail "reader $1 still shows a card"
-  sleep 0.6   # longer than the batch's reader poll
+  # no pause for the batch to see the empty reader: it tells the new card by the reader's event count
   next_serial=$((next_serial + 1))
   pcsc_ctl swap "$1" "$next_serial" >/dev/null
   in_reader[$1]=$next_serial

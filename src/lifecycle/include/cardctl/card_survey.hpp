@@ -24,13 +24,12 @@ struct CardSurvey {
   Bytes guid;           // the CHUID GUID issuance writes (a pending serial-less card keeps its own)
   CardKind kind = CardKind::factory;
   std::optional<store::CardRecord> record;
-  std::optional<piv::Version> version;                 // nullopt: the card does not answer GET VERSION
   std::optional<bool> admin_key_default;               // nullopt: the card has no metadata
   crypto::AdminAlgorithm admin_algorithm = crypto::AdminAlgorithm::tdes;  // of its current admin key
   std::string step;     // issuance progress of a pending card
 };
 
-/// Reads serial, version, CHUID and admin-key metadata, and looks the card up in the inventory. Sends nothing
+/// Reads the admin-key metadata, the serial (else the CHUID), and looks the card up in the inventory. Sends nothing
 /// that changes the card.
 CardSurvey survey_card(Site& site, piv::PivSession& session);
 

@@ -3,6 +3,7 @@
 // (pcsc.hpp), the in-process reference card (sim_transport.hpp), and a scripted fake for unit tests (tests only).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,9 @@ struct ReaderInfo {
   std::string name;
   bool card_present = false;
   Bytes atr;  // empty when no card
+  /// Card insertions and removals the reader has seen (pcsc-lite: the upper 16 bits of dwEventState), so that
+  /// a card swapped faster than a poll is still told from the one before; 0 where the system does not count.
+  std::uint32_t events = 0;
 };
 
 class Connection {
