@@ -21,19 +21,28 @@ constexpr std::uint32_t kGenTemplate = 0xAC, kGenAlgorithm = 0x80;
 
 bool symmetric(std::uint8_t alg) { return alg == kTdes || alg == kAes128 || alg == kAes192 || alg == kAes256; }
 
-// A YubiKey 5 over USB CCID; every figure and its source is in docs/architecture.md#reference-card. The sign
-// figures are the measured GENERAL AUTHENTICATE round trips less the measured APDU round trip, which delay_for adds.
+// A YubiKey 5 over USB CCID. Every figure, its source and how it was derived is in the table of
+// docs/architecture.md#reference-card; keep the two in step.
+//  - apdu and sign: measured (jsign's PIV benchmark, YubiKey 5 NFC, firmware 5.1.2, JMH mean of 10). A sign figure
+//    is the measured GENERAL AUTHENTICATE round trip less the measured APDU round trip, which delay_for adds back.
+//  - keygen: estimates, no published measurement found. RSA: two prime searches of about 45 (2048) or 23 (1024)
+//    modular exponentiations each, at half the measured CRT signature time apiece. EC: one scalar multiplication,
+//    taken as the measured ECDSA signature time.
+//  - admin: an estimate (one 3DES/AES block on the chip's engine; well under the APDU round trip).
 DelayProfile yubikey5() {
+  constexpr long kApdu = 1257;
+  constexpr long kSignRsa1024 = 56238 - kApdu, kSignRsa2048 = 138491 - kApdu;
+  constexpr long kSignP256 = 71572 - kApdu, kSignP384 = 118563 - kApdu;
   DelayProfile p;
-  p.apdu = microseconds(1257);
-  p.sign = {{kRsa1024, microseconds(56238 - 1257)},
-            {kRsa2048, microseconds(138491 - 1257)},
-            {kP256, microseconds(71572 - 1257)},
-            {kP384, microseconds(118563 - 1257)}};
-  p.keygen = {{kRsa1024, microseconds(4'000'000)},
-              {kRsa2048, microseconds(10'000'000)},
-              {kP256, microseconds(100'000)},
-              {kP384, microseconds(150'000)}};
+  p.apdu = microseconds(kApdu);
+  p.sign = {{kRsa1024, microseconds(kSignRsa1024)},
+            {kRsa2048, microseconds(kSignRsa2048)},
+            {kP256, microseconds(kSignP256)},
+            {kP384, microseconds(kSignP384)}};
+  p.keygen = {{kRsa1024, microseconds(1'300'000)},
+              {kRsa2048, microseconds(6'500'000)},
+              {kP256, microseconds(kSignP256)},
+              {kP384, microseconds(kSignP384)}};
   p.admin = microseconds(1000);
   return p;
 }
