@@ -27,8 +27,10 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 35963;  // vpcd's first port (0x8C7B, /etc/reader.conf.d/vpcd)
   std::string control;         // unix socket path, empty = none
-  unsigned apdu_delay_ms = 0;
-  unsigned keygen_delay_ms = 0;
+  std::string profile = "none";         // delay profile (delay_profile.hpp): none, yubikey5
+  std::optional<unsigned> apdu_delay_ms;    // each replaces the profile's figure
+  std::optional<unsigned> keygen_delay_ms;
+  std::optional<unsigned> sign_delay_ms;
   bool verbose = false;
 };
 

@@ -7,6 +7,7 @@
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardsim.hpp"
+#include "delay_profile.hpp"
 
 namespace cardsim {
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  cardsim create card.sim --serial 12345678\n"
       "  cardsim serve --control /tmp/cardsim.sock card0.sim card1.sim\n"
+      "  cardsim serve --profile yubikey5 card.sim\n"
       "  cardsim ctl /tmp/cardsim.sock remove 1\n"
       "  cardsim fault card.sim --vanish-after 5\n");
 
@@ -54,8 +56,28 @@ int main(int argc, char** argv) {
   s->add_option("--port", serve.port, "vpcd port of the first card")->capture_default_str();
   s->add_option("--control", serve.control,
                 "unix socket accepting 'remove N', 'insert N', 'swap N SERIAL', 'vanish-after N K', 'status' (see `cardsim ctl`)");
-  s->add_option("--apdu-delay-ms", serve.apdu_delay_ms, "delay before each response, to imitate a real card");
-  s->add_option("--keygen-delay-ms", serve.keygen_delay_ms, "extra delay for GENERATE ASYMMETRIC KEY PAIR");
+  const std::string profiles = profile_list();
+  s->add_option("--profile", serve.profile,
+                "answer as slowly as a real card (" + profiles +
+                    "): a delay per APDU, per key generation and per private-key operation, by algorithm "
+                    "(docs/architecture.md#reference-card)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& name) {
+            try {
+              profile(name);
+              return std::string();
+            } catch (const cardctl::Error& e) {
+              return std::string(e.what());
+            }
+          },
+          "{" + profiles + "}"));
+  s->add_option("--apdu-delay-ms", serve.apdu_delay_ms, "delay before each response (replaces the profile's figure)");
+  s->add_option("--keygen-delay-ms", serve.keygen_delay_ms,
+                "extra delay for a GENERATE ASYMMETRIC KEY PAIR, any algorithm (replaces the profile's figures)");
+  s->add_option("--sign-delay-ms", serve.sign_delay_ms,
+                "extra delay for a GENERAL AUTHENTICATE with a private key, any algorithm (replaces the profile's "
+                "figures)");
   s->add_flag("-v,--verbose", serve.verbose, "log control bytes and APDU headers (never APDU data)");
 
   FaultOptions fault;

@@ -20,6 +20,7 @@
 #include "cardctl/sim_transport.hpp"
 #include "cardsim.hpp"
 #include "control_server.hpp"
+#include "delay_profile.hpp"
 #include "vpcd_slot.hpp"
 
 namespace cardsim {
@@ -134,6 +135,9 @@ int run_serve(const ServeOptions& options) {
   if (options.files.size() + options.port > 65536) {
     throw cardctl::Error(cardctl::ErrorKind::usage, "too many cards for --port " + std::to_string(options.port));
   }
+  // Before anything starts: an unknown profile name is a usage error.
+  const DelayProfile delays = with_overrides(
+      profile(options.profile), {options.apdu_delay_ms, options.keygen_delay_ms, options.sign_delay_ms});
   ::signal(SIGPIPE, SIG_IGN);
   SignalFd signals;
 
@@ -146,7 +150,7 @@ int run_serve(const ServeOptions& options) {
     require_card_file(file);
     locks.emplace_back(file);
     locks.back().acquire(std::chrono::milliseconds(0));
-    slots.push_back(std::make_unique<VpcdSlot>(static_cast<int>(i), file, options,
+    slots.push_back(std::make_unique<VpcdSlot>(static_cast<int>(i), file, options, delays,
                                                cardctl::sim::ReferenceCard::load(file)));
   }
 
@@ -161,7 +165,8 @@ int run_serve(const ServeOptions& options) {
   for (auto& slot : slots) threads.emplace_back([&stopping, s = slot.get()] { s->run(stopping); });
   say("serving " + std::to_string(slots.size()) + " card(s) to vpcd at " + options.host + " ports " +
       std::to_string(options.port) + "-" + std::to_string(options.port + slots.size() - 1) +
-      (control ? "; control socket " + options.control : ""));
+      (control ? "; control socket " + options.control : "") +
+      (options.profile != "none" ? "; delay profile " + options.profile : ""));
 
   int signal = 0;
   while (signal == 0) {

@@ -67,8 +67,9 @@ std::string hex_byte(std::uint8_t b) {
 
 }  // namespace
 
-VpcdSlot::VpcdSlot(int index, std::string file, const ServeOptions& options, cardctl::sim::ReferenceCard card)
-    : index_(index), file_(std::move(file)), options_(options),
+VpcdSlot::VpcdSlot(int index, std::string file, const ServeOptions& options, const DelayProfile& delays,
+                   cardctl::sim::ReferenceCard card)
+    : index_(index), file_(std::move(file)), options_(options), delays_(delays),
       port_(static_cast<std::uint16_t>(options.port + index)), card_(std::move(card)) {
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) {
     throw cardctl::Error(cardctl::ErrorKind::internal, std::string("pipe: ") + std::strerror(errno));
@@ -296,10 +297,6 @@ bool VpcdSlot::answer_control(std::uint8_t code) {
 }
 
 bool VpcdSlot::answer_apdu(const cardctl::Bytes& command) {
-  if (options_.apdu_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.apdu_delay_ms));
-  if (options_.keygen_delay_ms > 0 && command.size() >= 2 && command[1] == cardctl::apdu::ins::generate_key) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(options_.keygen_delay_ms));
-  }
   cardctl::Bytes reply;
   try {
     reply = card_.process(command);
@@ -319,6 +316,13 @@ bool VpcdSlot::answer_apdu(const cardctl::Bytes& command) {
     ++apdus_;
   }
   save();
+  // The delay comes after the work, so that it can depend on what the card did (a refused GENERATE is quick on a
+  // real card too); the client sees the same total either way. The sim's own compute time comes on top.
+  if (reply.size() >= 2) {
+    const auto sw = static_cast<std::uint16_t>(reply[reply.size() - 2] << 8 | reply.back());
+    const auto delay = delay_for(command, sw, delays_);
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+  }
   if (options_.verbose && command.size() >= 4 && reply.size() >= 2) {
     log("INS " + hex_byte(command[1]) + " P1P2 " + hex_byte(command[2]) + hex_byte(command[3]) + " -> SW " +
         hex_byte(reply[reply.size() - 2]) + hex_byte(reply.back()));

@@ -15,6 +15,7 @@
 #include "cardctl/bytes.hpp"
 #include "cardctl/sim_card.hpp"
 #include "cardsim.hpp"
+#include "delay_profile.hpp"
 
 namespace cardsim {
 
@@ -31,7 +32,8 @@ struct SlotStatus {
 
 class VpcdSlot {
  public:
-  VpcdSlot(int index, std::string file, const ServeOptions& options, cardctl::sim::ReferenceCard card);
+  VpcdSlot(int index, std::string file, const ServeOptions& options, const DelayProfile& delays,
+           cardctl::sim::ReferenceCard card);
   VpcdSlot(const VpcdSlot&) = delete;
   VpcdSlot& operator=(const VpcdSlot&) = delete;
   ~VpcdSlot();
@@ -75,6 +77,7 @@ class VpcdSlot {
   const int index_;
   const std::string file_;
   const ServeOptions& options_;
+  const DelayProfile& delays_;
   const std::uint16_t port_;
   std::string atr_hex_;
   cardctl::sim::ReferenceCard card_;  // used by the slot thread only
