@@ -108,15 +108,9 @@ KeyPair KeyPair::generate(KeyAlgorithm a) {
 }
 
 KeyPair KeyPair::from_private_der(ByteView der) {
-  const unsigned char* p = der.data();
-  EVP_PKEY* key = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size()));
-  if (key == nullptr) fail("reading a private key");
-  try {
-    return KeyPair(key, algorithm_of(key));
-  } catch (...) {
-    EVP_PKEY_free(key);
-    throw;
-  }
+  PkeyPtr key = read_private_key(der);
+  KeyAlgorithm a = algorithm_of(key.get());
+  return KeyPair(key.release(), a);
 }
 
 SecureBytes KeyPair::private_der() const {

@@ -6,6 +6,8 @@
 #include <openssl/kdf.h>
 #include <string>
 
+#include "cardctl/bytes.hpp"
+
 namespace cardctl::crypto {
 
 template <class T, void (*Free)(T*)>
@@ -27,5 +29,8 @@ using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free
 /// OpenSSL's reason for the oldest error in its queue ("" when there is none); clears the queue. For a failure
 /// that is the caller's (Error(usage)), where fail() would say crypto.
 std::string take_error_reason();
+/// A private key from PKCS#8 (or traditional) DER, as the reference card's state file holds it; Error(crypto)
+/// when OpenSSL cannot read it.
+PkeyPtr read_private_key(ByteView der);
 
 }  // namespace cardctl::crypto

@@ -44,6 +44,7 @@ using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES, GE
 using EkuPtr = std::unique_ptr<EXTENDED_KEY_USAGE, Deleter<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>>;
 using BasicConstraintsPtr = std::unique_ptr<BASIC_CONSTRAINTS, Deleter<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free>>;
 using AuthorityKeyIdPtr = std::unique_ptr<AUTHORITY_KEYID, Deleter<AUTHORITY_KEYID, AUTHORITY_KEYID_free>>;
+using ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
 
 // DER from one of OpenSSL's i2d functions, given as f(unsigned char**).
 template <class I2d>
@@ -462,6 +463,27 @@ Bytes random_serial() {
   return serial;
 }
 
+// What every certificate issued here starts from: version 3, a random serial, the names and the public key.
+X509Ptr new_certificate(const X509_NAME* issuer, const X509_NAME* subject, EVP_PKEY* public_key) {
+  X509Ptr cert(X509_new());
+  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) fail("building a certificate");
+  Bytes serial_bytes = random_serial();
+  BignumPtr serial_bn(BN_bin2bn(serial_bytes.data(), static_cast<int>(serial_bytes.size()), nullptr));
+  IntegerPtr serial(serial_bn ? BN_to_ASN1_INTEGER(serial_bn.get(), nullptr) : nullptr);
+  if (!serial || X509_set_serialNumber(cert.get(), serial.get()) != 1) fail("setting the serial number");
+  if (X509_set_issuer_name(cert.get(), issuer) != 1 || X509_set_subject_name(cert.get(), subject) != 1 ||
+      X509_set_pubkey(cert.get(), public_key) != 1)
+    fail("building a certificate");
+  return cert;
+}
+
+// Signs with SHA-256 (sha256WithRSAEncryption or ecdsa-with-SHA256 from the key type) and returns the DER.
+Bytes sign_certificate(X509* cert, EVP_PKEY* key) {
+  sha256_signature_nid(key);  // an RSA or EC key, else Error(unsupported)
+  if (X509_sign(cert, key, EVP_sha256()) <= 0) fail("signing the certificate");
+  return encode("encoding a certificate", [&](unsigned char** out) { return i2d_X509(cert, out); });
+}
+
 // The PEM callback: gives the passphrase, or none, and notes that one was asked for.
 struct PassphraseRequest {
   const SecureString* passphrase = nullptr;
@@ -601,21 +623,11 @@ Bytes CertificateAuthority::issue(ByteView csr_der, const CertificateProfile& pr
     throw Error(ErrorKind::usage, "a certificate cannot be valid for " + std::to_string(profile.days) + " days",
                 "give a number of days from 1 to 36525");
 
-  X509Ptr cert(X509_new());
-  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) fail("building a certificate");
-
-  Bytes serial_bytes = random_serial();
-  BignumPtr serial_bn(BN_bin2bn(serial_bytes.data(), static_cast<int>(serial_bytes.size()), nullptr));
-  IntegerPtr serial(serial_bn ? BN_to_ASN1_INTEGER(serial_bn.get(), nullptr) : nullptr);
-  if (!serial || X509_set_serialNumber(cert.get(), serial.get()) != 1) fail("setting the serial number");
-
+  X509Ptr cert = new_certificate(X509_get_subject_name(certificate_), subject.get(), public_key);
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  if (X509_set_issuer_name(cert.get(), X509_get_subject_name(certificate_)) != 1 ||
-      X509_set_subject_name(cert.get(), subject.get()) != 1 ||
-      ASN1_TIME_set(X509_getm_notBefore(cert.get()), t - 5 * 60) == nullptr ||
-      ASN1_TIME_adj(X509_getm_notAfter(cert.get()), t, profile.days, 0) == nullptr ||
-      X509_set_pubkey(cert.get(), public_key) != 1)
-    fail("building a certificate");
+  if (ASN1_TIME_set(X509_getm_notBefore(cert.get()), t - 5 * 60) == nullptr ||
+      ASN1_TIME_adj(X509_getm_notAfter(cert.get()), t, profile.days, 0) == nullptr)
+    fail("setting the validity");
 
   BasicConstraintsPtr constraints(BASIC_CONSTRAINTS_new());
   if (!constraints) fail("allocating basic constraints");
@@ -635,8 +647,51 @@ Bytes CertificateAuthority::issue(ByteView csr_der, const CertificateProfile& pr
   if (authority->keyid == nullptr) fail("copying the CA's key identifier");
   add_extension(cert.get(), NID_authority_key_identifier, authority.get(), false, "authority key identifier");
 
-  if (X509_sign(cert.get(), key_, EVP_sha256()) <= 0) fail("signing the certificate");
-  return encode("encoding a certificate", [&](unsigned char** out) { return i2d_X509(cert.get(), out); });
+  return sign_certificate(cert.get(), key_);
+}
+
+// ---- Certificates signed with a key given as DER (the reference card's attestation key) ----
+
+Bytes self_signed_ca_certificate(ByteView private_der, const std::string& subject,
+                                 std::chrono::system_clock::time_point not_before) {
+  PkeyPtr key = read_private_key(private_der);
+  NamePtr name = build_name(subject);
+  X509Ptr cert = new_certificate(name.get(), name.get(), key.get());
+  if (ASN1_TIME_set(X509_getm_notBefore(cert.get()), std::chrono::system_clock::to_time_t(not_before)) == nullptr ||
+      ASN1_TIME_set_string_X509(X509_getm_notAfter(cert.get()), "99991231235959Z") != 1)
+    fail("setting the validity");
+  BasicConstraintsPtr constraints(BASIC_CONSTRAINTS_new());
+  if (!constraints) fail("allocating basic constraints");
+  constraints->ca = 0xFF;
+  add_extension(cert.get(), NID_basic_constraints, constraints.get(), true, "basic constraints");
+  BitStringPtr usage(ASN1_BIT_STRING_new());
+  if (!usage || ASN1_BIT_STRING_set_bit(usage.get(), 5, 1) != 1) fail("setting the keyCertSign bit");  // RFC 5280 4.2.1.3
+  add_extension(cert.get(), NID_key_usage, usage.get(), true, "key usage");
+  add_extension(cert.get(), NID_subject_key_identifier, key_identifier(cert.get()).get(), false,
+                "subject key identifier");
+  return sign_certificate(cert.get(), key.get());
+}
+
+Bytes issue_under(ByteView subject_spki, const std::string& subject, const std::vector<RawExtension>& extensions,
+                  ByteView issuer_der, ByteView issuer_key_der) {
+  X509Ptr issuer = read_certificate(issuer_der);
+  PkeyPtr key = read_private_key(issuer_key_der);
+  PkeyPtr public_key = read_spki(subject_spki);
+  NamePtr name = build_name(subject);
+  X509Ptr cert = new_certificate(X509_get_subject_name(issuer.get()), name.get(), public_key.get());
+  if (X509_set1_notBefore(cert.get(), X509_get0_notBefore(issuer.get())) != 1 ||
+      X509_set1_notAfter(cert.get(), X509_get0_notAfter(issuer.get())) != 1)
+    fail("copying the validity");
+  for (const auto& e : extensions) {
+    ObjectPtr oid = oid_object(e.oid);
+    if (!oid) throw Error(ErrorKind::usage, "\"" + e.oid + "\" is not an OID", "write it dotted, e.g. 1.3.6.1.4.1.41482.3.3");
+    OctetStringPtr value(ASN1_OCTET_STRING_new());
+    if (!value || ASN1_OCTET_STRING_set(value.get(), e.value.data(), static_cast<int>(e.value.size())) != 1)
+      fail("encoding an extension");
+    ExtensionPtr extension(X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 0, value.get()));
+    if (!extension || X509_add_ext(cert.get(), extension.get(), -1) != 1) fail("adding the extension " + e.oid);
+  }
+  return sign_certificate(cert.get(), key.get());
 }
 
 Bytes CertificateAuthority::certificate_der() const {

@@ -88,6 +88,7 @@ Response ReferenceCardImpl::dispatch(const Command& c) {
       case apdu::ins::set_pin_retries: return set_pin_retries(c);
       case apdu::ins::reset: return reset_application(c);
       case apdu::ins::get_metadata: return get_metadata(c);
+      case apdu::ins::attest: return attest(c);
       default: return status(apdu::sw::ins_not_supported);
     }
   } catch (const Error& e) {
@@ -105,13 +106,19 @@ ReferenceCard& ReferenceCard::operator=(ReferenceCard&&) noexcept = default;
 ReferenceCard::~ReferenceCard() = default;
 
 ReferenceCard ReferenceCard::factory(const CardOptions& options) {
-  return ReferenceCard(std::make_unique<ReferenceCardImpl>(CardState::factory(options)));
+  CardState state = CardState::factory(options);
+  state.ensure_attestation();
+  return ReferenceCard(std::make_unique<ReferenceCardImpl>(std::move(state)));
 }
 
 ReferenceCard ReferenceCard::load(const std::string& path) {
   Bytes text = files::read(path);
-  return ReferenceCard(std::make_unique<ReferenceCardImpl>(
-      CardState::from_toml(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), path)));
+  CardState state =
+      CardState::from_toml(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), path);
+  // A file written before the card had an attestation key gets one now; it is kept with the next save, which
+  // every APDU through sim: or cardsim serve makes.
+  state.ensure_attestation();
+  return ReferenceCard(std::make_unique<ReferenceCardImpl>(std::move(state)));
 }
 
 void ReferenceCard::save(const std::string& path) const {

@@ -36,6 +36,7 @@ class ReferenceCardImpl {
   Response set_pin_retries(const Command& c);
   Response reset_application(const Command& c);
   Response get_metadata(const Command& c);
+  Response attest(const Command& c);  // attest.cpp
   // The Yubico management application (management.cpp).
   Response select_management();
   Response management(const Command& c);
@@ -53,6 +54,9 @@ inline Bytes serial_bytes(std::uint32_t n) {
   return {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 8),
           static_cast<std::uint8_t>(n)};
 }
+/// The form factor the card reports (management application tag 04, attestation extension
+/// 1.3.6.1.4.1.41482.3.9): 00, unknown, since a software card has no USB-A/USB-C/Nano form.
+inline constexpr std::uint8_t kFormFactorUnknown = 0x00;
 /// 63Cx with the tries left capped at 15 (SP 800-73-4 Part 2 §3.2.1).
 inline Response tries_left(int left) {
   return status(static_cast<std::uint16_t>(apdu::sw::verify_fail | (left > 15 ? 15 : left)));

@@ -159,7 +159,7 @@ CardState CardState::from_toml(std::string_view text, const std::string& source)
         key.algorithm = *ka;
         key.pin_policy = static_cast<std::uint8_t>(k["pin_policy"].value_or(0));
         key.touch_policy = static_cast<std::uint8_t>(k["touch_policy"].value_or(0));
-        key.origin = static_cast<std::uint8_t>(k["origin"].value_or(1));
+        key.origin = static_cast<std::uint8_t>(k["origin"].value_or(kOriginGenerated));
         key.private_der = to_secure(from_hex(need<std::string>(k["private_key"], source, "keys.private_key")));
         s.keys[slot[0]] = std::move(key);
       }

@@ -23,11 +23,15 @@ struct Reference {  // a PIN or PUK: 8 bytes, FF-padded
   bool is_default = true;
 };
 
+/// Where a slot's key came from, as GET METADATA (tag 03) reports it; ATTEST refuses imported keys.
+inline constexpr std::uint8_t kOriginGenerated = 0x01;
+inline constexpr std::uint8_t kOriginImported = 0x02;
+
 struct SlotKey {
   crypto::KeyAlgorithm algorithm{};
   std::uint8_t pin_policy = 0;
   std::uint8_t touch_policy = 0;
-  std::uint8_t origin = 1;  // 01 generated, 02 imported (GET METADATA tag 03)
+  std::uint8_t origin = kOriginGenerated;
   SecureBytes private_der;
 };
 
@@ -58,7 +62,11 @@ struct CardState {
   std::optional<std::uint64_t> vanish_after;
   bool vanished = false;
 
+  /// The factory state, without the attestation key (ensure_attestation() adds it).
   static CardState factory(const CardOptions& options);
+  /// Creates the attestation key (slot F9, P-256) and its self-signed certificate (object 5FFF01) when the card
+  /// has no F9 key: when a card is made, and when a file from before ATTEST is loaded (attest.cpp).
+  void ensure_attestation();
   std::string to_toml() const;
   static CardState from_toml(std::string_view text, const std::string& source);
 };

@@ -51,7 +51,7 @@ Response ReferenceCardImpl::generate(const Command& c) {
   if (!alg || *alg == crypto::KeyAlgorithm::rsa1024 || pin_policy > 3 || touch_policy > 3)
     return status(apdu::sw::incorrect_data);
   auto key = crypto::KeyPair::generate(*alg);
-  state.keys[c.p2] = SlotKey{*alg, pin_policy, touch_policy, 1, key.private_der()};
+  state.keys[c.p2] = SlotKey{*alg, pin_policy, touch_policy, kOriginGenerated, key.private_der()};
   // The 7F49 length stays in short form for EC (libykpiv parses it positionally).
   return ok(tlv::encode(piv::tag::public_key, public_key_tlvs(key)));
 }

@@ -19,7 +19,6 @@ constexpr std::uint32_t kTagUsbEnabled = 0x03;
 constexpr std::uint32_t kTagFormFactor = 0x04;
 constexpr std::uint32_t kTagConfigLock = 0x0A;
 constexpr std::uint8_t kCapabilityPiv = 0x10;
-constexpr std::uint8_t kFormFactorUnknown = 0x00;  // a software card has no USB-A/USB-C/Nano form
 }  // namespace
 
 Response ReferenceCardImpl::select_management() {

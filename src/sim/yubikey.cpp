@@ -51,8 +51,13 @@ Response ReferenceCardImpl::reset_application(const Command&) {
   CardOptions options = state.options;
   options.management_algorithm = crypto::AdminAlgorithm::tdes;
   auto vanish = state.vanish_after;
+  // The attestation key and its certificate survive a reset (Yubico, "PIV Attestation OID Arc").
+  auto attestation_key = state.keys.extract(piv::keyref::attestation);
+  auto attestation_cert = state.objects.extract(piv::object::yubico_attestation_cert);
   state = CardState::factory(options);
   state.vanish_after = vanish;
+  if (attestation_key) state.keys.insert(std::move(attestation_key));
+  if (attestation_cert) state.objects.insert(std::move(attestation_cert));
   return ok();
 }
 

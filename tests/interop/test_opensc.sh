@@ -4,9 +4,6 @@
 set -euo pipefail
 source "$HARNESS"
 pcsc_require opensc-tool pkcs15-tool pkcs11-tool yubico-piv-tool openssl
-expect() {  # expect PATTERN OUTPUT
-  grep -qE "$1" <<<"$2" || pcsc_fail "expected /$1/ in:"$'\n'"$2"
-}
 W="$PCSC_DIR/work"
 mkdir -p "$W"
 MODULE=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
@@ -28,23 +25,23 @@ yubico-piv-tool -r "$R" -a set-chuid >/dev/null 2>&1
 
 # opensc-tool recognises a PIV card
 out=$(opensc-tool --reader "$R" --name 2>&1)
-expect "Personal Identity Verification Card" "$out"
+pcsc_expect "Personal Identity Verification Card" "$out"
 
 # pkcs15-tool -D shows the PIN, the key and the certificate of 9a
 out=$(pkcs15-tool --reader "$R" -D 2>&1)
-expect "PIN \[PIN\]" "$out"
-expect "PIN \[PIV PUK\]" "$out"
-expect "Serial number  : [0-9a-f]{32}" "$out"
-expect "Private EC Key \[PIV AUTH key\]" "$out"
-expect "X\.509 Certificate \[Certificate for PIV Authentication\]" "$out"
+pcsc_expect "PIN \[PIN\]" "$out"
+pcsc_expect "PIN \[PIV PUK\]" "$out"
+pcsc_expect "Serial number  : [0-9a-f]{32}" "$out"
+pcsc_expect "Private EC Key \[PIV AUTH key\]" "$out"
+pcsc_expect "X\.509 Certificate \[Certificate for PIV Authentication\]" "$out"
 
 # pkcs11-tool -L and -O: the token and its certificate and public key, without login
 out=$(pkcs11-tool --module "$MODULE" -L 2>&1)
-expect "token label[[:space:]]+: Alice Holder" "$out"
+pcsc_expect "token label[[:space:]]+: Alice Holder" "$out"
 out=$(pkcs11-tool --module "$MODULE" --slot-description "$R" -O 2>&1)
-expect "Certificate Object; type = X\.509 cert" "$out"
-expect "label:[[:space:]]+Certificate for PIV Authentication" "$out"
-expect "Public Key Object; EC" "$out"
+pcsc_expect "Certificate Object; type = X\.509 cert" "$out"
+pcsc_expect "label:[[:space:]]+Certificate for PIV Authentication" "$out"
+pcsc_expect "Public Key Object; EC" "$out"
 
 # login and sign with the 9a key; the signature verifies with openssl over the same data
 echo "signed through OpenSC's PKCS#11 module" >"$W/data"

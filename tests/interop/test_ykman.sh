@@ -7,53 +7,45 @@
 set -euo pipefail
 source "$HARNESS"
 pcsc_require ykman yubico-piv-tool openssl jq
-W="$PCSC_DIR/work"
-mkdir -p "$W"
-
-"$CARDSIM_BIN" create "$PCSC_DIR/card.card" --serial 4711
-pcsc_start 1 "$PCSC_DIR/card.card"
-R="${PCSC_READERS[0]}"
+pcsc_one_card --serial 4711
 DEFAULT_KEY=010203040506070801020304050607080102030405060708
 
 yk() { ykman --reader "$R" "$@" 2>&1; }
 ypt() { yubico-piv-tool -r "$R" "$@" 2>&1; }
-expect() {  # expect PATTERN OUTPUT
-  grep -qE "$1" <<<"$2" || pcsc_fail "expected /$1/ in:"$'\n'"$2"
-}
 
 # info: the management application's version and device info (serial, PIV the one application)
 out=$(yk info) || pcsc_fail "info: $out"
-expect "Firmware version: 5\.4\.3" "$out"
-expect "Serial number: 4711" "$out"
-expect "PIV[[:space:]]+Enabled" "$out"
-expect "OATH[[:space:]]+Not available" "$out"
+pcsc_expect "Firmware version: 5\.4\.3" "$out"
+pcsc_expect "Serial number: 4711" "$out"
+pcsc_expect "PIV[[:space:]]+Enabled" "$out"
+pcsc_expect "OATH[[:space:]]+Not available" "$out"
 
 # piv info: the version from GET VERSION (the management application says the same), PIN tries, factory
 # credentials, no objects
 out=$(yk piv info) || pcsc_fail "piv info: $out"
-expect "PIV version: 5\.4\.3" "$out"
-expect "PIN tries remaining: 3/3" "$out"
-expect "Using default PIN" "$out"
-expect "Management key algorithm: TDES" "$out"
-expect "CHUID:[[:space:]]+No data available" "$out"
+pcsc_expect "PIV version: 5\.4\.3" "$out"
+pcsc_expect "PIN tries remaining: 3/3" "$out"
+pcsc_expect "Using default PIN" "$out"
+pcsc_expect "Management key algorithm: TDES" "$out"
+pcsc_expect "CHUID:[[:space:]]+No data available" "$out"
 
 # a wrong PIN counts: info shows the tries left, yubico-piv-tool and cardctl agree
 ypt -a verify-pin -P 000000 >/dev/null && pcsc_fail "a wrong PIN was accepted"
 out=$(yk piv info)
-expect "PIN tries remaining: 2/3" "$out"
+pcsc_expect "PIN tries remaining: 2/3" "$out"
 [[ $("$CARDCTL_BIN" status --reader "@$R" --json | jq -r '.pin.remaining') == 2 ]] || pcsc_fail "cardctl disagrees on PIN tries"
 
 # access change-pin: a wrong current PIN is refused and counted; the right one changes it; yubico-piv-tool
 # verifies the new PIN and no longer the old one
 out=$(yk piv access change-pin -P 111111 -n 654321) && pcsc_fail "change-pin with a wrong PIN: $out"
-expect "1 (attempt|tries|try)" "$out"
+pcsc_expect "1 (attempt|tries|try)" "$out"
 out=$(yk piv access change-pin -P 123456 -n 654321) || pcsc_fail "change-pin: $out"
-expect "New PIN set" "$out"
+pcsc_expect "New PIN set" "$out"
 ypt -a verify-pin -P 654321 | grep -q "Successfully verified PIN" || pcsc_fail "new PIN not accepted by yubico-piv-tool"
 ypt -a verify-pin -P 123456 >/dev/null && pcsc_fail "the old PIN still verifies"
 ypt -a verify-pin -P 654321 >/dev/null
 out=$(yk piv info)
-expect "PIN tries remaining: 3/3" "$out"
+pcsc_expect "PIN tries remaining: 3/3" "$out"
 grep -q "Using default PIN" <<<"$out" && pcsc_fail "info still reports the default PIN: $out"
 
 # keys generate: RSA 2048 (the default) and ECCP256; the public keys are what openssl can read, and GET
@@ -76,13 +68,13 @@ jq -e '.slots[] | select(.slot == "9c")' <<<"$json" >/dev/null || pcsc_fail "car
 # reset: ykman blocks PIN and PUK itself (all-FF values, counted as wrong) and resets; afterwards the factory
 # PIN 123456 verifies, the keys are gone and the factory management key works again
 out=$(yk piv reset -f) || pcsc_fail "reset: $out"
-expect "default PIN, PUK and Management Key" "$out"
+pcsc_expect "default PIN, PUK and Management Key" "$out"
 ypt -a verify-pin -P 123456 | grep -q "Successfully verified PIN" || pcsc_fail "factory PIN not restored"
 ypt -a verify-pin -P 654321 >/dev/null && pcsc_fail "the PIN from before the reset still verifies"
 out=$(yk piv info)
-expect "PIN tries remaining: 2/3" "$out"  # the wrong PIN above
-expect "Using default PIN" "$out"
-expect "Using default Management key" "$out"
+pcsc_expect "PIN tries remaining: 2/3" "$out"  # the wrong PIN above
+pcsc_expect "Using default PIN" "$out"
+pcsc_expect "Using default Management key" "$out"
 json=$("$CARDCTL_BIN" status --reader "@$R" --json)
 [[ $(jq -r '.puk.remaining' <<<"$json") == 3 ]] || pcsc_fail "PUK not back to 3 tries: $json"
 jq -e '[.slots[]? | select(.slot == "9a" or .slot == "9c")] | length == 0' <<<"$json" >/dev/null ||

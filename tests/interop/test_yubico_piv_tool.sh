@@ -4,26 +4,18 @@
 set -euo pipefail
 source "$HARNESS"
 pcsc_require yubico-piv-tool openssl jq
-W="$PCSC_DIR/work"
-mkdir -p "$W"
-
-"$CARDSIM_BIN" create "$PCSC_DIR/card.card" --serial 4711
-pcsc_start 1 "$PCSC_DIR/card.card"
-R="${PCSC_READERS[0]}"
+pcsc_one_card --serial 4711
 DEFAULT_KEY=010203040506070801020304050607080102030405060708
 NEW_KEY=1122334455667788112233445566778811223344556677AA
 
 ypt() { yubico-piv-tool -r "$R" "$@" 2>&1; }
-expect() {  # expect PATTERN OUTPUT
-  grep -qE "$1" <<<"$2" || pcsc_fail "expected /$1/ in:"$'\n'"$2"
-}
 
 # status: version, serial, PIN tries, no objects yet
 out=$(ypt -a status)
-expect "Version:[[:space:]]+5\.4\.3" "$out"
-expect "Serial Number:[[:space:]]+4711" "$out"
-expect "PIN tries left:[[:space:]]+3" "$out"
-expect "CHUID:[[:space:]]+No data available" "$out"
+pcsc_expect "Version:[[:space:]]+5\.4\.3" "$out"
+pcsc_expect "Serial Number:[[:space:]]+4711" "$out"
+pcsc_expect "PIN tries left:[[:space:]]+3" "$out"
+pcsc_expect "CHUID:[[:space:]]+No data available" "$out"
 
 # cardctl status agrees with yubico-piv-tool on the same card
 json=$("$CARDCTL_BIN" status --reader "@$R" --json)
@@ -34,42 +26,42 @@ json=$("$CARDCTL_BIN" status --reader "@$R" --json)
 
 # verify-pin (right and wrong) and the retry counter
 out=$(ypt -a verify-pin -P 123456)
-expect "Successfully verified PIN" "$out"
+pcsc_expect "Successfully verified PIN" "$out"
 out=$(ypt -a verify-pin -P 000000) && pcsc_fail "a wrong PIN was accepted"
-expect "2 tries left" "$out"
+pcsc_expect "2 tries left" "$out"
 out=$(ypt -a status)
-expect "PIN tries left:[[:space:]]+2" "$out"
+pcsc_expect "PIN tries left:[[:space:]]+2" "$out"
 [[ $("$CARDCTL_BIN" status --reader "@$R" --json | jq -r '.pin.remaining') == 2 ]] || pcsc_fail "cardctl disagrees on PIN tries"
 
 # change-pin, change-puk: the new values work, the old ones do not
 out=$(ypt -a change-pin -P 123456 -N 654321)
-expect "Successfully changed the pin code" "$out"
+pcsc_expect "Successfully changed the pin code" "$out"
 ypt -a verify-pin -P 654321 | grep -q "Successfully verified PIN" || pcsc_fail "new PIN not accepted"
 out=$(ypt -a change-puk -P 12345678 -N 87654321)
-expect "Successfully changed the puk code" "$out"
+pcsc_expect "Successfully changed the puk code" "$out"
 
 # block the PIN, then unblock-pin with the new PUK
 for _ in 1 2 3; do ypt -a verify-pin -P 000000 >/dev/null || true; done
 out=$(ypt -a verify-pin -P 654321) && pcsc_fail "a blocked PIN verified"
-expect "blocked" "$out"
+pcsc_expect "blocked" "$out"
 [[ $("$CARDCTL_BIN" status --reader "@$R" --json | jq -r '.pin.remaining') == 0 ]] || pcsc_fail "cardctl: PIN not blocked"
 out=$(ypt -a unblock-pin -P 12345678 -N 111111) && pcsc_fail "the old PUK unblocked the PIN"
 out=$(ypt -a unblock-pin -P 87654321 -N 111111)
-expect "Successfully unblocked the pin code" "$out"
+pcsc_expect "Successfully unblocked the pin code" "$out"
 ypt -a verify-pin -P 111111 | grep -q "Successfully verified PIN" || pcsc_fail "PIN after unblock not accepted"
 
 # set-mgm-key (TDES): the old key stops working, the new one works
 out=$(ypt --key=$DEFAULT_KEY -a set-mgm-key -n $NEW_KEY)
-expect "Successfully set new management key" "$out"
+pcsc_expect "Successfully set new management key" "$out"
 out=$(ypt --key=$DEFAULT_KEY -a set-chuid) && pcsc_fail "the old management key still authenticates"
 [[ $("$CARDCTL_BIN" status --reader "@$R" --json | jq -r '.management_key.default') == false ]] ||
   pcsc_fail "cardctl still reports the factory admin key"
 
 # pin-retries: needs 9B and PIN; resets PIN and PUK to the factory values with the new counts
 out=$(ypt --key=$NEW_KEY -a verify-pin -P 111111 -a pin-retries --pin-retries 5 --puk-retries 4)
-expect "Successfully changed pin retries to 5 and puk retries to 4" "$out"
+pcsc_expect "Successfully changed pin retries to 5 and puk retries to 4" "$out"
 out=$(ypt -a status)
-expect "PIN tries left:[[:space:]]+5" "$out"
+pcsc_expect "PIN tries left:[[:space:]]+5" "$out"
 json=$("$CARDCTL_BIN" status --reader "@$R" --json)
 [[ $(jq -r '.pin.remaining' <<<"$json") == 5 && $(jq -r '.puk.remaining' <<<"$json") == 4 ]] ||
   pcsc_fail "cardctl retries after pin-retries: $json"
@@ -86,12 +78,12 @@ for slot in 9a 9c; do
   openssl x509 -req -in "$W/$slot.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial -days 2 \
     -force_pubkey "$W/$slot.pub" -out "$W/$slot.pem" 2>/dev/null
   out=$(ypt --key=$NEW_KEY -a import-certificate -s $slot -i "$W/$slot.pem")
-  expect "Successfully imported a new certificate" "$out"
+  pcsc_expect "Successfully imported a new certificate" "$out"
 done
 out=$(ypt -a status)
-expect "Slot 9a:" "$out"
-expect "Subject DN:[[:space:]]+CN ?= ?holder 9a" "$out"
-expect "Slot 9c:" "$out"
+pcsc_expect "Slot 9a:" "$out"
+pcsc_expect "Subject DN:[[:space:]]+CN ?= ?holder 9a" "$out"
+pcsc_expect "Slot 9c:" "$out"
 ypt -a read-certificate -s 9a >"$W/9a.back.pem"
 cmp <(openssl x509 -in "$W/9a.pem" -outform DER) <(openssl x509 -in "$W/9a.back.pem" -outform DER) ||
   pcsc_fail "certificate read back differs"
@@ -109,11 +101,11 @@ openssl dgst -sha256 -verify "$W/9c.pub" -signature "$W/9c.sig" "$W/data" | grep
 
 # set-chuid, set-ccc, read-object: the objects are there and read back
 out=$(ypt --key=$NEW_KEY -a set-chuid -a set-ccc)
-expect "Successfully set new CHUID" "$out"
-expect "Successfully set new CCC" "$out"
+pcsc_expect "Successfully set new CHUID" "$out"
+pcsc_expect "Successfully set new CCC" "$out"
 out=$(ypt -a status)
-expect "CHUID:[[:space:]]+3019d4e739da739ced39ce739d836858210842108421c84210c3eb34" "$out"
-expect "CCC:[[:space:]]+f015a000000116ff02" "$out"
+pcsc_expect "CHUID:[[:space:]]+3019d4e739da739ced39ce739d836858210842108421c84210c3eb34" "$out"
+pcsc_expect "CCC:[[:space:]]+f015a000000116ff02" "$out"
 chuid=$(ypt -a read-object --id 0x5fc102 | tr -d ' \n')
 [[ $chuid == 3019d4e739da739ced39ce739d836858210842108421c84210c3eb3410* ]] || pcsc_fail "read-object CHUID: $chuid"
 
@@ -122,9 +114,9 @@ out=$(ypt -a reset) && pcsc_fail "reset accepted with PIN and PUK unblocked"
 for _ in 1 2 3 4 5; do ypt -a verify-pin -P 000000 >/dev/null || true; done
 for _ in 1 2 3 4; do ypt -a unblock-pin -P 00000000 -N 000000 >/dev/null || true; done
 out=$(ypt -a reset)
-expect "Successfully reset the application" "$out"
+pcsc_expect "Successfully reset the application" "$out"
 out=$(ypt -a status)
-expect "PIN tries left:[[:space:]]+3" "$out"
-expect "CHUID:[[:space:]]+No data available" "$out"
+pcsc_expect "PIN tries left:[[:space:]]+3" "$out"
+pcsc_expect "CHUID:[[:space:]]+No data available" "$out"
 ypt --key=$DEFAULT_KEY -a set-chuid | grep -q "Successfully set new CHUID" || pcsc_fail "factory admin key not restored"
 echo "yubico-piv-tool interop: ok"

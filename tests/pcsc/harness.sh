@@ -11,6 +11,9 @@
 #   pcsc_wait_card "${PCSC_READERS[1]}" no # wait (bounded) until the reader shows / does not show a card
 #   pcsc_reader_state NAME                 # prints yes / no (card in the reader), nothing for no such reader
 #   pcsc_fail MESSAGE                      # fail the test (daemon logs are shown on the way out)
+#   pcsc_expect PATTERN OUTPUT             # fail unless OUTPUT matches the extended regex PATTERN
+#   pcsc_one_card [CREATE OPTION...]       # one card (cardsim create options) in one reader: sets R (its
+#                                          # reader) and W (a work folder in $PCSC_DIR)
 #   pcsc_restart_pcscd                     # stop and start pcscd; cardsim reconnects
 #
 # Do not use a bare `wait` in a test: pcscd and cardsim are background jobs of the test shell; wait for your
@@ -39,6 +42,11 @@ pcsc_log() { echo "harness: $*" >&2; }
 pcsc_fail() {
   echo "FAIL: $*" >&2
   exit 1
+}
+
+# pcsc_expect PATTERN OUTPUT: fail the test, showing OUTPUT, unless it matches the extended regex PATTERN.
+pcsc_expect() {
+  grep -qE "$1" <<<"$2" || pcsc_fail "expected /$1/ in:"$'\n'"$2"
 }
 
 pcsc_skip() {
@@ -241,4 +249,14 @@ EOF
     pcsc_wait_card "${PCSC_READERS[i]}" yes || return 1
   done
   pcsc_log "pcscd (pid $PCSC_PCSCD_PID) and cardsim (pid $PCSC_CARDSIM_PID) serve ${#cards[@]} card(s): ${PCSC_READERS[*]}"
+}
+
+# pcsc_one_card [CREATE OPTION...]: a factory-fresh card (cardsim create with the options given) served in one
+# reader; sets R to the reader's name and W to a work folder in $PCSC_DIR.
+pcsc_one_card() {
+  W="$PCSC_DIR/work"
+  mkdir -p "$W"
+  "$CARDSIM_BIN" create "$PCSC_DIR/card.card" "$@"
+  pcsc_start 1 "$PCSC_DIR/card.card"
+  R="${PCSC_READERS[0]}"
 }

@@ -82,6 +82,29 @@ class CertificateAuthority {
   EVP_PKEY* key_ = nullptr;
 };
 
+/// A private (non-critical) extension whose extnValue holds `value` as it is, not wrapped in a further DER type:
+/// Yubico's PIV attestation extensions (1.3.6.1.4.1.41482.3.x) are written so.
+struct RawExtension {
+  std::string oid;  // dotted
+  Bytes value;
+};
+
+/// A self-signed CA certificate for the key `private_der` (PKCS#8, RSA or EC): version 3, random positive
+/// 16-byte serial, issuer = subject, notBefore `not_before`, notAfter 99991231235959Z (RFC 5280 4.1.2.5: no
+/// well-defined expiry), basicConstraints CA:TRUE and keyUsage keyCertSign (both critical),
+/// subjectKeyIdentifier; signed with SHA-256. Returns DER. The reference card's attestation certificate (slot F9).
+Bytes self_signed_ca_certificate(ByteView private_der, const std::string& subject,
+                                 std::chrono::system_clock::time_point not_before);
+
+/// A certificate for the public key `subject_spki` (SubjectPublicKeyInfo DER) issued under the certificate
+/// `issuer_der` by its key `issuer_key_der` (PKCS#8): version 3, random positive 16-byte serial, issuer = the
+/// issuer certificate's subject, validity copied from the issuer certificate, `subject`, exactly `extensions`;
+/// signed with SHA-256 (RSA PKCS#1 v1.5 or ECDSA). Returns DER. This is how a YubiKey builds a PIV attestation
+/// (Yubico, "PIV Attestation OID Arc"). Error(io) when `issuer_der` is not a certificate, Error(usage) for a bad
+/// subject, public key or OID, Error(crypto) when the key cannot sign.
+Bytes issue_under(ByteView subject_spki, const std::string& subject, const std::vector<RawExtension>& extensions,
+                  ByteView issuer_der, ByteView issuer_key_der);
+
 struct CertificateInfo {
   std::string subject;      // one line, RFC 4514 (UTF-8 kept as is)
   std::string issuer;
