@@ -5,6 +5,9 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <string>
+#include <string_view>
+
+#include "cardctl/bytes.hpp"
 
 namespace cardctl::crypto {
 
@@ -27,5 +30,10 @@ using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free
 /// OpenSSL's reason for the oldest error in its queue ("" when there is none); clears the queue. For a failure
 /// that is the caller's (Error(usage)), where fail() would say crypto.
 std::string take_error_reason();
+
+/// One EVP_MAC of message under key: name "CMAC" with param_name OSSL_MAC_PARAM_CIPHER ("AES-256-CBC", ...) or
+/// "HMAC" with OSSL_MAC_PARAM_DIGEST ("SHA256", ...). Self-wiping, since a KDF's PRF output is key material.
+SecureBytes evp_mac(const char* name, const char* param_name, std::string_view param_value, ByteView key,
+                    ByteView message);
 
 }  // namespace cardctl::crypto
