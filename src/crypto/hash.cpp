@@ -11,22 +11,28 @@
 
 namespace cardctl::crypto {
 
-namespace {
-Bytes mac(const char* name, const char* param_name, const char* param_value, ByteView key, ByteView message) {
+SecureBytes evp_mac(const char* name, const char* param_name, std::string_view param_value, ByteView key,
+                    ByteView message) {
   MacPtr m(EVP_MAC_fetch(nullptr, name, nullptr));
   if (!m) fail(std::string("loading ") + name);
   MacCtxPtr ctx(EVP_MAC_CTX_new(m.get()));
-  std::string value = param_value;
+  std::string value(param_value);
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(param_name, value.data(), 0),
                          OSSL_PARAM_construct_end()};
   if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
       EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1)
     fail(name);
-  Bytes out(EVP_MAX_MD_SIZE);
+  SecureBytes out(EVP_MAX_MD_SIZE);
   std::size_t len = 0;
   if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1) fail(name);
   out.resize(len);
   return out;
+}
+
+namespace {
+Bytes mac(const char* name, const char* param_name, const char* param_value, ByteView key, ByteView message) {
+  SecureBytes out = evp_mac(name, param_name, param_value, key, message);
+  return Bytes(out.begin(), out.end());
 }
 }  // namespace
 

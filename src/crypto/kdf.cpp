@@ -1,6 +1,8 @@
 #include <openssl/core_names.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -31,33 +33,54 @@ SecureBytes derive(const char* kdf_name, std::vector<OSSL_PARAM> params, std::si
   return out;
 }
 
+void put_be32(SecureBytes& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+
 // OSSL_PARAM wants non-const pointers; the KDF only reads them.
 void* mut(const void* p) { return const_cast<void*>(p); }
 }  // namespace
 
-SecureBytes kbkdf(ByteView key, ByteView label, ByteView context, std::size_t out_len, const KbkdfParams& p) {
-  std::string mode = "COUNTER";
-  std::string mac = p.mac;
-  std::string cipher;
-  std::string digest = p.digest;
-  int use_l = p.use_l ? 1 : 0;
-  int use_sep = p.use_separator ? 1 : 0;
-  std::vector<OSSL_PARAM> params;
-  params.push_back(OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, mode.data(), 0));
-  params.push_back(OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, mac.data(), 0));
-  if (mac == "CMAC") {
-    cipher = cmac_cipher_for(key.size());
-    params.push_back(OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_CIPHER, cipher.data(), 0));
-  } else {
-    params.push_back(OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest.data(), 0));
+SecureBytes kbkdf(const Prf& prf, ByteView label, ByteView context, std::size_t out_len, const KbkdfParams& p) {
+  // SP 800-108 section 4.1 (counter mode, r = 32, counter before the fixed data), as OpenSSL's KBKDF:
+  // K(i) = PRF(K_I, [i]_32 || label || 0x00 || context || [L]_32), i = 1 .. ceil(L / h), output the first L bits.
+  if (!prf) throw Error(ErrorKind::usage, "KBKDF: no PRF given");
+  if (out_len == 0 || out_len > 0xFFFFFFFFu / 8)
+    throw Error(ErrorKind::usage, "KBKDF: output length must be 1 to 536870911 bytes, got " + std::to_string(out_len));
+  SecureBytes fixed(label.begin(), label.end());
+  if (p.use_separator) fixed.push_back(0x00);
+  fixed.insert(fixed.end(), context.begin(), context.end());
+  if (p.use_l) put_be32(fixed, static_cast<std::uint32_t>(out_len * 8));
+
+  SecureBytes out;
+  out.reserve(out_len);
+  SecureBytes input(4);
+  input.insert(input.end(), fixed.begin(), fixed.end());
+  for (std::uint32_t i = 1; out.size() < out_len; ++i) {
+    for (int b = 0; b < 4; ++b) input[static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(i >> (24 - 8 * b));
+    SecureBytes block = prf(input);
+    if (block.empty()) throw Error(ErrorKind::crypto, "KBKDF: the PRF returned no output");
+    out.insert(out.end(), block.begin(), block.begin() + static_cast<std::ptrdiff_t>(
+                                                              std::min(block.size(), out_len - out.size())));
   }
-  params.push_back(OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, mut(key.data()), key.size()));
-  // OpenSSL calls the label "salt" and the context "info".
-  params.push_back(OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, mut(label.data()), label.size()));
-  params.push_back(OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, mut(context.data()), context.size()));
-  params.push_back(OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_L, &use_l));
-  params.push_back(OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_SEPARATOR, &use_sep));
-  return derive("KBKDF", std::move(params), out_len);
+  return out;
+}
+
+namespace {
+// The key-based PRFs: CMAC-AES-<bits of key> or HMAC-<digest>, keyed by key (which must outlive the PRF).
+Prf key_prf(ByteView key, const KbkdfParams& p) {
+  if (p.mac == "CMAC") {
+    const char* cipher = cmac_cipher_for(key.size());
+    return [key, cipher](ByteView m) { return evp_mac("CMAC", OSSL_MAC_PARAM_CIPHER, cipher, key, m); };
+  }
+  if (p.mac == "HMAC")
+    return [key, digest = p.digest](ByteView m) { return evp_mac("HMAC", OSSL_MAC_PARAM_DIGEST, digest, key, m); };
+  throw Error(ErrorKind::usage, "KBKDF: unknown MAC '" + p.mac + "' (CMAC or HMAC)");
+}
+}  // namespace
+
+SecureBytes kbkdf(ByteView key, ByteView label, ByteView context, std::size_t out_len, const KbkdfParams& p) {
+  return kbkdf(key_prf(key, p), label, context, out_len, p);
 }
 
 bool tdes_key_is_weak(ByteView key) {
@@ -72,18 +95,23 @@ bool tdes_key_is_weak(ByteView key) {
   return same(k1, k2) || same(k2, k3);
 }
 
-AdminKey derive_admin_key(const MasterKey& master, AdminAlgorithm a, std::string_view card_id,
+AdminKey derive_admin_key(const Prf& master_prf, AdminAlgorithm a, std::string_view card_id,
                           std::uint32_t key_version) {
-  if (master.size() != 32) throw Error(ErrorKind::usage, "a master admin key must be 32 bytes");
   std::string context = std::string(card_id) + "/" + std::to_string(key_version);
   // SP 800-108 KBKDF, counter mode, PRF CMAC-AES-256, label "cardctl admin key" (docs/architecture.md#key-derivation).
-  SecureBytes key = kbkdf(master.bytes(), view("cardctl admin key"), view(context), info(a).key_length);
+  SecureBytes key = kbkdf(master_prf, view("cardctl admin key"), view(context), info(a).key_length);
   if (a == AdminAlgorithm::tdes && tdes_key_is_weak(key))
     throw Error(ErrorKind::crypto,
                 "the TDES admin key derived for card " + std::string(card_id) + " version " +
                     std::to_string(key_version) + " has two equal parts and cannot be used",
                 "issue the card with the next key version (cardctl init --rotate) or an AES admin key");
   return AdminKey(std::move(key));
+}
+
+AdminKey derive_admin_key(const MasterKey& master, AdminAlgorithm a, std::string_view card_id,
+                          std::uint32_t key_version) {
+  if (master.size() != 32) throw Error(ErrorKind::usage, "a master admin key must be 32 bytes");
+  return derive_admin_key(key_prf(master.bytes(), KbkdfParams{}), a, card_id, key_version);
 }
 
 SecureBytes scrypt(ByteView passphrase, ByteView salt, std::size_t out_len, const ScryptParams& sp) {

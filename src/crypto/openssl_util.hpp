@@ -5,6 +5,9 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <string>
+#include <string_view>
+
+#include "cardctl/bytes.hpp"
 
 #include "cardctl/bytes.hpp"
 
@@ -32,5 +35,10 @@ std::string take_error_reason();
 /// A private key from PKCS#8 (or traditional) DER, as the reference card's state file holds it; Error(crypto)
 /// when OpenSSL cannot read it.
 PkeyPtr read_private_key(ByteView der);
+
+/// One EVP_MAC of message under key: name "CMAC" with param_name OSSL_MAC_PARAM_CIPHER ("AES-256-CBC", ...) or
+/// "HMAC" with OSSL_MAC_PARAM_DIGEST ("SHA256", ...). Self-wiping, since a KDF's PRF output is key material.
+SecureBytes evp_mac(const char* name, const char* param_name, std::string_view param_value, ByteView key,
+                    ByteView message);
 
 }  // namespace cardctl::crypto

@@ -16,7 +16,7 @@ TEST_CASE("KBKDF counter mode: NIST CAVP and RFC 8009 vectors") {
     std::string name = v["name"].value_or("");
     CAPTURE(name);
     if (v["counter_bits"].value_or(32) != 32) {
-      MESSAGE("skipped (OpenSSL 3.0 KBKDF has a fixed 32-bit counter): " << name);
+      MESSAGE("skipped (cardctl's KBKDF, like OpenSSL 3.0's, has a fixed 32-bit counter): " << name);
       continue;
     }
     std::string prf = v["prf"].value_or("");

@@ -51,6 +51,14 @@ struct KbkdfParams {
 };
 SecureBytes kbkdf(ByteView key, ByteView label, ByteView context, std::size_t out_len,
                   const KbkdfParams& params = {});
+/// A KBKDF PRF: one output block for a message (CMAC: 16 bytes), keyed by something the caller holds, which need
+/// not be key bytes in memory: a PKCS#11 token's C_Sign with CKM_AES_CMAC (store::Pkcs11Token::prf()).
+using Prf = std::function<SecureBytes(ByteView message)>;
+/// The same counter-mode KBKDF with the PRF given (params.mac and params.digest are not used). The one
+/// implementation: the key-based kbkdf above calls it with a CMAC or HMAC PRF of its key. Error(usage) for
+/// out_len 0 or over 2^32-1 bits; Error(crypto) when the PRF returns nothing; the PRF's own errors pass through.
+SecureBytes kbkdf(const Prf& prf, ByteView label, ByteView context, std::size_t out_len,
+                  const KbkdfParams& params = {});
 
 /// docs/architecture.md#key-derivation: K_card = KBKDF(CMAC-AES-256, master, "cardctl admin key", card_id + "/" +
 /// version, L). Throws Error(crypto) for a TDES key with K1 == K2 or K2 == K3.
@@ -58,6 +66,10 @@ SecureBytes kbkdf(ByteView key, ByteView label, ByteView context, std::size_t ou
 bool tdes_key_is_weak(ByteView key);
 
 AdminKey derive_admin_key(const MasterKey& master, AdminAlgorithm a, std::string_view card_id,
+                          std::uint32_t key_version);
+/// The same derivation with the master key's PRF given: it must be CMAC-AES-256 keyed by the 32-byte master key
+/// (a key in a PKCS#11 token: store::Pkcs11Token::prf()). The MasterKey overload above calls this one.
+AdminKey derive_admin_key(const Prf& master_prf, AdminAlgorithm a, std::string_view card_id,
                           std::uint32_t key_version);
 
 struct ScryptParams {
