@@ -78,7 +78,7 @@ _cardctl() {
       return
       ;;
     readers) opts="--reader --json" ;;
-    status) opts="--reader --serial --json" ;;
+    status) opts="--reader --serial --all-slots --json" ;;
     init) opts="--policy --home --operator --passphrase-file --operator-card --operator-pin-file --force --rotate --import-master --key-version --so-token --reader --serial --so-key-file --pin-file --dry-run --json" ;;
     so-unblock) opts="--reader --serial --so-key-file --pin-file --home --operator --passphrase-file --operator-card --operator-pin-file --json" ;;
     policy)

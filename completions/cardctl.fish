@@ -89,6 +89,7 @@ complete -c cardctl -n "__fish_seen_subcommand_from init respond" -l key-version
 complete -c cardctl -n "__fish_seen_subcommand_from issue challenge unblock list" -l template -x -d 'Card template'
 complete -c cardctl -n "__fish_seen_subcommand_from issue list" -l holder -x -d 'Holder id'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l name -x -d 'Holder name'
+complete -c cardctl -n "__fish_seen_subcommand_from status" -l all-slots -d 'Read every retired slot, whatever the key history says'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l answer -x -d 'Security question id'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l choose-pin -d 'Ask for the first PIN'
 complete -c cardctl -n "__fish_seen_subcommand_from issue" -l force -d 'Go on with one PIN try left'

@@ -144,22 +144,26 @@ void setup_status(CLI::App& app, Context& ctx) {
   auto* sub = app.add_subcommand("status", "Show a card: identity, PIN and PUK tries left, management key, slots");
   add_card_options(*sub, ctx);
   add_json_option(*sub, ctx);
+  sub->add_flag("--all-slots", options->all_slots,
+                "also read the retired slots 82-95 when the key history object counts no key in them (a key put "
+                "there by a tool that keeps no key history)");
   sub->footer(
       "Reads only: no PIN or PUK try is spent.\n\n"
       "Examples:\n"
       "  cardctl status\n"
       "  cardctl status --reader Yubico --json\n"
       "  cardctl status --serial 12345678\n"
+      "  cardctl status --all-slots\n"
       "  cardctl status --reader sim:card.sim");
   sub->callback([options, &ctx] { run_status(*options, ctx); });
 }
 
-void run_status(const StatusOptions&, Context& ctx) {
+void run_status(const StatusOptions& options, Context& ctx) {
   auto connection = connect_card(ctx, transport::ShareMode::shared);
   CardStatus st;
   {
     piv::PivSession session(*connection, {.hold_transaction = true, .select_on_open = true, .trace = ctx.trace()});
-    st = with_context("reading the card in " + connection->reader(), [&] { return lifecycle::read_card_status(session); });
+    st = with_context("reading the card in " + connection->reader(), [&] { return lifecycle::read_card_status(session, options.all_slots); });
     session.close(transport::Disposition::leave);
   }
   if (ctx.json) {

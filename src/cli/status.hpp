@@ -6,7 +6,9 @@
 
 namespace cardctl::cli {
 
-struct StatusOptions {};  // --reader, --serial and --json are global
+struct StatusOptions {  // --reader, --serial and --json are global
+  bool all_slots = false;  // read every retired slot, whatever the key history object says
+};
 
 void setup_status(CLI::App& app, Context& ctx);
 void run_status(const StatusOptions& options, Context& ctx);

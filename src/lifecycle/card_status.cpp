@@ -19,7 +19,7 @@ std::vector<std::uint8_t> status_slots() {
 
 }  // namespace
 
-CardStatus read_card_status(piv::PivSession& session) {
+CardStatus read_card_status(piv::PivSession& session, bool all_retired_slots) {
   CardStatus st;
   st.reader = session.connection().reader();
   st.serial = session.serial();
@@ -33,11 +33,25 @@ CardStatus read_card_status(piv::PivSession& session) {
   }
   st.card_id = piv::PivSession::card_id_of(st.serial, chuid);
   // A card with GET METADATA says which retired slots hold a key; a certificate there without its key is of no
-  // use, so those slots' certificates are read only where a key is (20 GET DATA fewer on a fresh card).
+  // use, so those slots' certificates are read only where a key is. The key history object (SP 800-73-4 Part 1,
+  // 3.3.2) counts the retired keys: where it is missing or counts none, the 20 retired slots are not read at all
+  // unless all_retired_slots asks for them (a key put there by a tool that keeps no key history).
   const bool has_metadata = st.management.is_default.has_value();
+  bool read_retired = !has_metadata || all_retired_slots;
+  if (!read_retired) {
+    if (auto history = session.get_object(piv::object::key_history)) {
+      auto count = [&](std::uint32_t tag) {
+        auto v = tlv::find(*history, tag);
+        return v && v->size() == 1 ? (*v)[0] : 0;
+      };
+      read_retired = count(piv::tag::key_history_on_card) + count(piv::tag::key_history_off_card) > 0;
+    }
+  }
+  st.retired_slots_read = read_retired;
   for (std::uint8_t slot : status_slots()) {
-    SlotStatus s{slot, session.slot_info(slot), std::nullopt};
     const bool retired = slot >= piv::keyref::retired_first && slot <= piv::keyref::retired_last;
+    if (retired && !read_retired) continue;
+    SlotStatus s{slot, session.slot_info(slot), std::nullopt};
     if (retired && has_metadata && !s.key) continue;
     if (auto der = session.get_certificate(slot)) s.certificate = crypto::summarize_certificate(*der);
     if (s.key || s.certificate) st.slots.push_back(std::move(s));

@@ -1,5 +1,6 @@
 #include "cardctl/issue.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -7,6 +8,7 @@
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/holders.hpp"
+#include "cardctl/tlv.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -270,6 +272,17 @@ std::vector<Step> plan(Issuance& is) {
                    }});
     out.back().description += "; " + certificate_step(is, slot);
   }
+  const auto retired = static_cast<std::uint8_t>(std::count_if(tpl.slots.begin(), tpl.slots.end(), [](const auto& sl) {
+    return sl.slot >= piv::keyref::retired_first && sl.slot <= piv::keyref::retired_last;
+  }));
+  if (retired > 0)  // so that readers (cardctl status among them) know the retired slots are in use
+    out.push_back({"write the key history object (" + std::to_string(retired) + " retired key(s))", [&, retired] {
+                     Bytes history;
+                     tlv::append(history, piv::tag::key_history_on_card, Bytes{retired});
+                     tlv::append(history, piv::tag::key_history_off_card, Bytes{0});
+                     tlv::append(history, piv::tag::error_detection, Bytes{});
+                     s.put_object(piv::object::key_history, history);
+                   }});
   if (!tpl.slots.empty()) out.push_back({"record the keys", [&] { record_step(is, steps::keys); }});
   out.push_back({"set the PIN retries to " + std::to_string(tpl.pin.retries) + " and the PUK retries to " +
                      std::to_string(tpl.puk.retries),

@@ -11,21 +11,25 @@ apdus_are() {  # apdus_are N WHAT: the last command's document says it sent N AP
   _check $? "$2: $(jq -r '.apdus' <<<"$OUT") APDUs, pinned at $1"
 }
 
-# status on a factory card: SELECT, GET SERIAL, GET VERSION, metadata of PIN, PUK and admin key, the CHUID, and
-# metadata and certificate of 9a 9c 9d 9e (8), then the metadata of the 20 retired slots (their certificates only
-# where a key is). The facts shown need the first 15; the 20 retired slots are the price of showing them.
+# status on a factory card: SELECT, GET SERIAL, GET VERSION, metadata of PIN, PUK and admin key, the CHUID, the
+# key history object, and metadata and certificate of 9a 9c 9d 9e (8): 16, the minimum for what it shows. The
+# key history counts no retired key, so the 20 retired slots are not read; --all-slots reads their metadata too.
 card=$(new_card fresh.sim --serial 30100)
 run "$CARDCTL" status --reader "sim:$card" --json
-apdus_are 35 "status, factory card"
+apdus_are 16 "status, factory card"
+run "$CARDCTL" status --reader "sim:$card" --all-slots --json
+apdus_are 35 "status --all-slots, factory card (no key history read)"
 
-# issuance of the staff template (AES-192 admin key, a P-256 key in 9a with its certificate)
+# issuance of the staff template (AES-192 admin key on a 5.4.3 card: GET VERSION is read; keys with certificates in
+# 9a, PIN policy once, and 9c, PIN policy always, so the PIN is verified again before 9c's signature and before
+# SET PIN RETRIES)
 card=$(new_card staff.sim --serial 30101)
 issue "$card" staff holder-1
 apdus_are 23 "issue"
 
 # on the issued card the certificates of 9a and 9c are long enough to come in two parts (GET RESPONSE)
 run "$CARDCTL" status --reader "sim:$card" --json
-apdus_are 37 "status, issued card"
+apdus_are 18 "status, issued card"
 
 # the detached offline unblock. challenge --detach: SELECT, GET SERIAL (card id), admin key metadata
 # (algorithm), PIN counter, GENERAL AUTHENTICATE witness: 5 (minimum 4: the card id could come with the
@@ -38,5 +42,12 @@ flow_respond _fail 30101 "$FLOW_CHALLENGE" "$ANSWERS"
 _check $? "respond talks to no card, and says no apdus: $OUT"
 flow_cardctl "" unblock --reader "sim:$card" --response "$FLOW_RESPONSE" --pin-file "$PIN" --json
 apdus_are 4 "unblock --response"
+
+# unblock with the PUK (a factory card): SELECT, GET SERIAL (card id), the PUK counter from metadata (the last try
+# is never spent without --force), RESET RETRY COUNTER: 4 (minimum 2)
+card=$(new_card puk.sim --serial 30102)
+block_pin "$card"
+run "$CARDCTL" unblock --reader "sim:$card" --puc --puk-file "$(secret_file puk 12345678)" --pin-file "$PIN" --json
+apdus_are 4 "unblock --puc"
 
 finish

@@ -30,10 +30,12 @@ struct CardStatus {
   piv::ManagementKeyInfo management;
   std::optional<std::string> chuid_guid;
   std::vector<SlotStatus> slots;  // those with a key or a certificate, in SP 800-73-4 Part 1 Table 4b order
+  bool retired_slots_read = true;  // false: the key history object counts no retired key, and 82-95 were skipped
 };
 
 /// Reads the card in an open session. On a card with GET METADATA, a retired slot (82-95) whose metadata shows
-/// no key is skipped without reading its certificate.
-CardStatus read_card_status(piv::PivSession& session);
+/// no key is skipped without reading its certificate, and the retired slots are not read at all when the key
+/// history object is missing or counts no retired key, unless all_retired_slots.
+CardStatus read_card_status(piv::PivSession& session, bool all_retired_slots = false);
 
 }  // namespace cardctl::lifecycle
