@@ -200,6 +200,7 @@ batch_cardctl() {
     >"$W/batch.json" 2>"$W/batch.err" </dev/null &
   bpid=$!
   started=$n
+  local swaps=()
   # Each "READER: card C issued to holder H" line frees a reader: a new card goes in while holders are left.
   while IFS= read -r line; do
     [[ $line == *": card "*" issued to holder "* ]] || continue
@@ -207,11 +208,15 @@ batch_cardctl() {
     ((started < BATCH_SIZE)) || continue
     for ((i = 0; i < n; i++)); do
       [[ ${PCSC_READERS[i]} == "$reader" ]] || continue
-      swap_in "$i"
+      # in the background, so that the readers' swaps overlap as with one person (or robot) per reader
+      next_serial=$((next_serial + 1))
+      swap_in "$i" "$next_serial" &
+      swaps+=($!)
       started=$((started + 1))
     done
   done < <(tail -n +1 -f --pid="$bpid" "$W/batch.err")
   wait "$bpid" || fail "cardctl issue --batch on $n reader(s) exited $?: $(tail -c 2000 "$W/batch.err")"
+  for p in "${swaps[@]}"; do wait "$p" || fail "a card swap failed"; done
   t1=$(now_ns)
   measure_stop
   ELAPSED_NS=$((t1 - t0))

@@ -86,7 +86,13 @@ class Batch {
       }
       bool sims_spent = sim && std::all_of(readers_.begin(), readers_.end(), [](auto& kv) { return kv.second.handled; });
       if (!any_busy && (stopping || !work_left() || sims_spent)) break;
-      changed_.wait_for(lock, options_.poll);
+      if (sim || stopping) {
+        changed_.wait_for(lock, options_.poll);
+      } else {  // woken by a card put in or taken out as soon as pcscd sees it, by a worker at the next poll
+        lock.unlock();
+        transport::pcsc_readers().wait_for_change(options_.poll);
+        lock.lock();
+      }
     }
     for (auto& t : workers) t.join();
     return std::move(report_);
@@ -203,6 +209,7 @@ class Batch {
 
   void work(const std::string& reader) {
     std::string card;
+    std::optional<BatchEvent> done;  // the card issued in this session, said after it is released
     try {
       Site site = site_.another_connection();
       auto connection = transport::open_reader(readers_.at(reader).sim ? reader : "@" + reader, transport::ShareMode::exclusive);
@@ -229,16 +236,17 @@ class Batch {
           event(BatchEvent::Kind::card_skipped, reader, card, survey.record->holder_id,
                 "card " + card + " is half-issued for holder " + survey.record->holder_id + ", who is not in this batch");
         } else {
-          issue_for(site, session, reader, i);
+          issue_for(site, session, survey, reader, i, done);
         }
       } else {
         for (;;) {
           int i = claim(reader);
           if (i < 0) break;
-          if (issue_for(site, session, reader, i)) break;
+          if (issue_for(site, session, survey, reader, i, done)) break;
         }
       }
       session.close(transport::Disposition::reset);
+      if (done) event(done->kind, done->reader, done->card_id, done->holder_id, done->message);
     } catch (const Error& e) {
       // PC/SC's own failures (sharing violation, a transaction cut short), not a refusal about the card.
       bool transient = e.kind() == ErrorKind::transport || (e.kind() == ErrorKind::conflict && e.pcsc_code());
@@ -254,12 +262,15 @@ class Batch {
 
   // Issues the card in the session to row i. true when the card was used (issued, or failed half-way);
   // false when the holder was taken elsewhere and the card is still free for the next one.
-  bool issue_for(Site& site, piv::PivSession& session, const std::string& reader, int i) {
+  bool issue_for(Site& site, piv::PivSession& session, const CardSurvey& survey, const std::string& reader, int i,
+                 std::optional<BatchEvent>& done) {
     const BatchRow row = report_.holders[static_cast<std::size_t>(i)].row;
     const auto& tpl = site.policy.card_template(row.template_name);
     event(BatchEvent::Kind::card_started, reader, "", row.holder_id, "issuing a card to holder " + row.holder_id);
     try {
-      auto result = issue_card(site, session, request_for(row, options_.certificates(tpl)));
+      IssueRequest req = request_for(row, options_.certificates(tpl));
+      req.survey = survey;
+      auto result = issue_card(site, session, std::move(req));
       {
         std::lock_guard lock(mutex_);
         auto& h = report_.holders[static_cast<std::size_t>(i)];
@@ -268,8 +279,9 @@ class Batch {
       }
       settle(i, result.awaiting_certificates ? BatchResult::pending : BatchResult::issued, result.card_id, reader,
              result.awaiting_certificates ? "waits for its certificates" : "");
-      event(BatchEvent::Kind::card_done, reader, result.card_id, row.holder_id,
-            "card " + result.card_id + " issued to holder " + row.holder_id);
+      // Said once the card is released (work()): "issued" tells the operator the card may be taken out.
+      done = BatchEvent{BatchEvent::Kind::card_done, reader, result.card_id, row.holder_id,
+                         "card " + result.card_id + " issued to holder " + row.holder_id};
       return true;
     } catch (const HolderHasCard& e) {
       settle(i, e.state == store::CardState::pending ? BatchResult::pending : BatchResult::already_issued, e.card_id, "",

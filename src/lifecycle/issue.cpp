@@ -382,7 +382,7 @@ IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest req) {
     throw Error(ErrorKind::policy, "template " + tpl.name + " names fixed key '" + tpl.fixed_key +
                                        "' whose algorithm differs from the template's");
 
-  Issuance is{site, session, tpl, req, survey_card(site, session), {}, {}, {}};
+  Issuance is{site, session, tpl, req, req.survey ? *req.survey : survey_card(site, session), {}, {}, {}};
   is.result.card_id = is.survey.card_id;
   is.result.holder_id = req.holder_id;
   is.result.algorithm = tpl.admin_algorithm;

@@ -2,7 +2,9 @@
 // (SCardGetStatusChange) for card presence and ATR, so listing never waits on a reader.
 #include <winscard.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cardctl/pcsc.hpp"
@@ -62,6 +64,36 @@ class PcscReaderSystem final : public ReaderSystem {
       readers.push_back(std::move(info));
     }
     return readers;
+  }
+
+  // The states as they are now (zero timeout), then a wait for any of them to differ, with pcsc-lite's
+  // "\\?PnP?\Notification" entry for readers that come or go. A change between the caller's last listing and
+  // the snapshot is seen at the next listing, after the timeout at worst.
+  bool wait_for_change(std::chrono::milliseconds timeout) override {
+    const pcsc::Context context;
+    const std::vector<std::string> names = reader_names(context);
+    static const char* const kPnp = "\\\\?PnP?\\Notification";
+    std::vector<SCARD_READERSTATE> states(names.size() + 1);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      states[i].szReader = names[i].c_str();
+      states[i].dwCurrentState = SCARD_STATE_UNAWARE;
+    }
+    states.back().szReader = kPnp;
+    states.back().dwCurrentState = static_cast<DWORD>(names.size()) << 16;  // pcsc-lite: the reader count
+    LONG rv = SCARD_S_SUCCESS;
+    if (!names.empty()) {
+      rv = SCardGetStatusChange(context.get(), 0, states.data(), static_cast<DWORD>(names.size()));
+      if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) throw pcsc::error_for(rv, {}, "reading reader states");
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) states[i].dwCurrentState = states[i].dwEventState & ~SCARD_STATE_CHANGED;
+    rv = SCardGetStatusChange(context.get(), static_cast<DWORD>(timeout.count()), states.data(),
+                              static_cast<DWORD>(states.size()));
+    if (rv == SCARD_E_TIMEOUT) return false;
+    if (rv != SCARD_S_SUCCESS) {  // a reader that went away mid-wait, pcscd restarting: list again after a pause
+      std::this_thread::sleep_for(timeout);
+      return false;
+    }
+    return true;
   }
 
   std::unique_ptr<Connection> connect(const std::string& reader, ShareMode mode) override {

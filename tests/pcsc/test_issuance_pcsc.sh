@@ -78,6 +78,8 @@ pkcs11-tool --module "$MODULE" --slot-description "$R1" --login --pin "$ykpin" -
 next_serial=72000
 in_reader=()
 swap() {  # swap I: the card in reader I is done; a new factory card takes its place
+  # The inventory shows the card active a moment before the batch resets and releases it; take it out after that.
+  sleep 0.3
   pcsc_ctl remove "$1" >/dev/null
   pcsc_wait_card "${PCSC_READERS[$1]}" no || pcsc_fail "reader $1 still shows a card"
   # no pause for the batch to see the empty reader: it tells the new card by the reader's event count

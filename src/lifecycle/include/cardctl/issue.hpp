@@ -26,6 +26,9 @@ struct CertificateSource {
 };
 
 struct IssueRequest {
+  /// The card as the caller surveyed it in this same session (a batch, which looks before it takes a holder);
+  /// nullopt: issue_card surveys it.
+  std::optional<CardSurvey> survey;
   std::string template_name;
   std::string holder_id;
   std::string holder_name;

@@ -3,11 +3,13 @@
 // (pcsc.hpp), the in-process reference card (sim_transport.hpp), and a scripted fake for unit tests (tests only).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "cardctl/apdu.hpp"
@@ -70,6 +72,12 @@ class ReaderSystem {
   virtual ~ReaderSystem() = default;
   virtual std::vector<ReaderInfo> list_readers() = 0;
   virtual std::unique_ptr<Connection> connect(const std::string& reader, ShareMode mode) = 0;
+  /// Waits until a reader comes or goes or a card is put in or taken out, or until the timeout; true for a
+  /// change. The default only sleeps, for systems that cannot tell: the caller lists the readers again anyway.
+  virtual bool wait_for_change(std::chrono::milliseconds timeout) {
+    std::this_thread::sleep_for(timeout);
+    return false;
+  }
 };
 
 /// Reader matching (docs/architecture.md#card-selection): a plain pattern matches reader names containing it
