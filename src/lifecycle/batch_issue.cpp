@@ -68,6 +68,15 @@ class Batch {
         readers_[spec] = {spec, true, false, false, 0, 0, 0, {}};
       }
     std::vector<std::thread> workers;
+    // An error that ends the loop (pcscd gone) still waits for the cards in progress: a running std::thread
+    // must not be destroyed, and a card is not left half-written.
+    struct JoinAll {
+      std::vector<std::thread>& threads;
+      ~JoinAll() {
+        for (auto& t : threads)
+          if (t.joinable()) t.join();
+      }
+    } join_all{workers};
     for (;;) {
       std::unique_lock lock(mutex_);
       bool stopping = options_.stop != nullptr && options_.stop->load();

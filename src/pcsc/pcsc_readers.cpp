@@ -70,6 +70,20 @@ class PcscReaderSystem final : public ReaderSystem {
   // "\\?PnP?\Notification" entry for readers that come or go. A change between the caller's last listing and
   // the snapshot is seen at the next listing, after the timeout at worst.
   bool wait_for_change(std::chrono::milliseconds timeout) override {
+    try {
+      return wait_once(timeout);
+    } catch (const Error&) {  // pcscd gone or restarting: the caller's next listing reports it
+      std::this_thread::sleep_for(timeout);
+      return false;
+    }
+  }
+
+  std::unique_ptr<Connection> connect(const std::string& reader, ShareMode mode) override {
+    return pcsc::connect(reader, mode);
+  }
+
+ private:
+  bool wait_once(std::chrono::milliseconds timeout) {
     const pcsc::Context context;
     const std::vector<std::string> names = reader_names(context);
     static const char* const kPnp = "\\\\?PnP?\\Notification";
@@ -94,10 +108,6 @@ class PcscReaderSystem final : public ReaderSystem {
       return false;
     }
     return true;
-  }
-
-  std::unique_ptr<Connection> connect(const std::string& reader, ShareMode mode) override {
-    return pcsc::connect(reader, mode);
   }
 };
 
