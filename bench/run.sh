@@ -104,10 +104,15 @@ swap_in() {
   pcsc_ctl swap "$1" "$serial" >/dev/null
   SERIAL_IN[$1]=$serial
 }
+# fresh_cards N: a new factory card in each of the first N readers, shown by pcscd.
+fresh_cards() {
+  local i
+  for ((i = 0; i < $1; i++)); do swap_in "$i"; done
+  for ((i = 0; i < $1; i++)); do pcsc_wait_card "${PCSC_READERS[i]}" yes || fail "no card in reader $i"; done
+}
 # fresh_card: a new factory card in reader 0, shown by pcscd; prints nothing, sets SERIAL.
 fresh_card() {
-  swap_in 0
-  pcsc_wait_card "$R" yes || fail "no card in the reader after the swap"
+  fresh_cards 1
   SERIAL=${SERIAL_IN[0]}
 }
 
@@ -188,8 +193,7 @@ batch_cardctl() {
   local n=$1 it=$2 csv="$W/batch-$1-$2.csv" k i started line reader bpid
   echo "holder,name,email,template" >"$csv"
   for ((k = 1; k <= BATCH_SIZE; k++)); do echo "b$it-$n-$k,Batch Holder $k,,bench" >>"$csv"; done
-  for ((i = 0; i < n; i++)); do swap_in "$i"; done
-  for ((i = 0; i < n; i++)); do pcsc_wait_card "${PCSC_READERS[i]}" yes || fail "no card in reader $i"; done
+  fresh_cards "$n"
   local readers=()
   for ((i = 0; i < n; i++)); do readers+=(--readers "${PCSC_READERS[i]}"); done
   : >"$W/batch.err"
@@ -225,8 +229,7 @@ batch_cardctl() {
 }
 batch_ypt() {
   local n=$1 i t0 t1 pids=()
-  for ((i = 0; i < n; i++)); do swap_in "$i"; done
-  for ((i = 0; i < n; i++)); do pcsc_wait_card "${PCSC_READERS[i]}" yes || fail "no card in reader $i"; done
+  fresh_cards "$n"
   rm -f "$W/ypt-failed"
   measure_start
   t0=$(now_ns)

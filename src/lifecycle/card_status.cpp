@@ -38,15 +38,8 @@ CardStatus read_card_status(piv::PivSession& session, bool all_retired_slots) {
   // unless all_retired_slots asks for them (a key put there by a tool that keeps no key history).
   const bool has_metadata = st.management.is_default.has_value();
   bool read_retired = !has_metadata || all_retired_slots;
-  if (!read_retired) {
-    if (auto history = session.get_object(piv::object::key_history)) {
-      auto count = [&](std::uint32_t tag) {
-        auto v = tlv::find(*history, tag);
-        return v && v->size() == 1 ? (*v)[0] : 0;
-      };
-      read_retired = count(piv::tag::key_history_on_card) + count(piv::tag::key_history_off_card) > 0;
-    }
-  }
+  if (!read_retired)
+    if (auto history = session.key_history()) read_retired = history->on_card + history->off_card > 0;
   st.retired_slots_read = read_retired;
   for (std::uint8_t slot : status_slots()) {
     const bool retired = slot >= piv::keyref::retired_first && slot <= piv::keyref::retired_last;

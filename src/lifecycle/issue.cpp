@@ -8,7 +8,6 @@
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/holders.hpp"
-#include "cardctl/tlv.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -197,8 +196,7 @@ void verify_current_pin(Issuance& is, bool again = false) {
 void certify_slot(Issuance& is, const policy::SlotTemplate& slot, IssuedSlot& out, ByteView spki) {
   auto& session = is.session;
   // PIN policy "always" (9C's default) wants the PIN right before each use, and the use consumes it.
-  const bool always = slot.pin_policy == piv::PinPolicy::always ||
-                      (slot.pin_policy == piv::PinPolicy::default_policy && slot.slot == piv::keyref::signature);
+  const bool always = piv::effective_pin_policy(slot.slot, slot.pin_policy) == piv::PinPolicy::always;
   crypto::ExternalSigner sign = [&](ByteView tbs) {
     verify_current_pin(is, always);
     if (always) is.pin_verified = false;
@@ -277,11 +275,7 @@ std::vector<Step> plan(Issuance& is) {
   }));
   if (retired > 0)  // so that readers (cardctl status among them) know the retired slots are in use
     out.push_back({"write the key history object (" + std::to_string(retired) + " retired key(s))", [&, retired] {
-                     Bytes history;
-                     tlv::append(history, piv::tag::key_history_on_card, Bytes{retired});
-                     tlv::append(history, piv::tag::key_history_off_card, Bytes{0});
-                     tlv::append(history, piv::tag::error_detection, Bytes{});
-                     s.put_object(piv::object::key_history, history);
+                     s.put_key_history({retired, 0});
                    }});
   if (!tpl.slots.empty()) out.push_back({"record the keys", [&] { record_step(is, steps::keys); }});
   out.push_back({"set the PIN retries to " + std::to_string(tpl.pin.retries) + " and the PUK retries to " +

@@ -41,19 +41,25 @@ std::vector<std::string> reader_names(const pcsc::Context& context) {
   throw pcsc::error_for(rv, {}, "listing the readers");
 }
 
+// The states of the named readers as they are now (SCardGetStatusChange without waiting).
+std::vector<SCARD_READERSTATE> current_states(const pcsc::Context& context, const std::vector<std::string>& names) {
+  std::vector<SCARD_READERSTATE> states(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    states[i].szReader = names[i].c_str();
+    states[i].dwCurrentState = SCARD_STATE_UNAWARE;
+  }
+  if (names.empty()) return states;
+  const LONG rv = SCardGetStatusChange(context.get(), 0, states.data(), static_cast<DWORD>(states.size()));
+  if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) throw pcsc::error_for(rv, {}, "reading reader states");
+  return states;
+}
+
 class PcscReaderSystem final : public ReaderSystem {
  public:
   std::vector<ReaderInfo> list_readers() override {
     const pcsc::Context context;
     const std::vector<std::string> names = reader_names(context);
-    if (names.empty()) return {};
-    std::vector<SCARD_READERSTATE> states(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      states[i].szReader = names[i].c_str();
-      states[i].dwCurrentState = SCARD_STATE_UNAWARE;
-    }
-    const LONG rv = SCardGetStatusChange(context.get(), 0, states.data(), static_cast<DWORD>(states.size()));
-    if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) throw pcsc::error_for(rv, {}, "reading reader states");
+    const std::vector<SCARD_READERSTATE> states = current_states(context, names);
     std::vector<ReaderInfo> readers;
     for (std::size_t i = 0; i < names.size(); ++i) {
       ReaderInfo info;
@@ -87,21 +93,14 @@ class PcscReaderSystem final : public ReaderSystem {
     const pcsc::Context context;
     const std::vector<std::string> names = reader_names(context);
     static const char* const kPnp = "\\\\?PnP?\\Notification";
-    std::vector<SCARD_READERSTATE> states(names.size() + 1);
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      states[i].szReader = names[i].c_str();
-      states[i].dwCurrentState = SCARD_STATE_UNAWARE;
-    }
-    states.back().szReader = kPnp;
-    states.back().dwCurrentState = static_cast<DWORD>(names.size()) << 16;  // pcsc-lite: the reader count
-    LONG rv = SCARD_S_SUCCESS;
-    if (!names.empty()) {
-      rv = SCardGetStatusChange(context.get(), 0, states.data(), static_cast<DWORD>(names.size()));
-      if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) throw pcsc::error_for(rv, {}, "reading reader states");
-    }
-    for (std::size_t i = 0; i < names.size(); ++i) states[i].dwCurrentState = states[i].dwEventState & ~SCARD_STATE_CHANGED;
-    rv = SCardGetStatusChange(context.get(), static_cast<DWORD>(timeout.count()), states.data(),
-                              static_cast<DWORD>(states.size()));
+    std::vector<SCARD_READERSTATE> states = current_states(context, names);
+    for (auto& state : states) state.dwCurrentState = state.dwEventState & ~SCARD_STATE_CHANGED;
+    SCARD_READERSTATE pnp{};
+    pnp.szReader = kPnp;
+    pnp.dwCurrentState = static_cast<DWORD>(names.size()) << 16;  // pcsc-lite: the reader count
+    states.push_back(pnp);
+    const LONG rv = SCardGetStatusChange(context.get(), static_cast<DWORD>(timeout.count()), states.data(),
+                                         static_cast<DWORD>(states.size()));
     if (rv == SCARD_E_TIMEOUT) return false;
     if (rv != SCARD_S_SUCCESS) {  // a reader that went away mid-wait, pcscd restarting: list again after a pause
       std::this_thread::sleep_for(timeout);

@@ -69,6 +69,23 @@ void PivSession::put_certificate(std::uint8_t slot, ByteView der) {
   put_object(*id, content);
 }
 
+std::optional<KeyHistory> PivSession::key_history() {
+  auto value = get_object(object::key_history);
+  if (!value) return std::nullopt;
+  auto count = [&](std::uint32_t t) -> std::uint8_t {
+    auto v = tlv::find(*value, t);
+    return v && v->size() == 1 ? (*v)[0] : 0;
+  };
+  return KeyHistory{count(tag::key_history_on_card), count(tag::key_history_off_card)};
+}
+
+void PivSession::put_key_history(const KeyHistory& history) {
+  Bytes content = tlv::encode(tag::key_history_on_card, Bytes{history.on_card});
+  tlv::append(content, tag::key_history_off_card, Bytes{history.off_card});
+  tlv::append(content, tag::error_detection, {});
+  put_object(object::key_history, content);
+}
+
 void PivSession::put_chuid(ByteView guid16) {
   if (guid16.size() != 16) throw Error(ErrorKind::usage, "a CHUID GUID is 16 bytes");
   // SP 800-73-4 Part 1 §3.1.2: FASC-N, GUID, expiration date, an empty issuer signature, error detection code.

@@ -12,12 +12,9 @@ bool is_key_slot(std::uint8_t slot) {
          (slot >= retired_first && slot <= retired_last);
 }
 
-// Slot defaults: 9C always, 9E never, the others once (docs/protocol.md#asymmetric-keys).
+// On the wire: piv::effective_pin_policy.
 std::uint8_t effective_pin_policy(std::uint8_t slot, std::uint8_t policy) {
-  if (policy != static_cast<std::uint8_t>(piv::PinPolicy::default_policy)) return policy;
-  if (slot == piv::keyref::signature) return static_cast<std::uint8_t>(piv::PinPolicy::always);
-  if (slot == piv::keyref::card_authentication) return static_cast<std::uint8_t>(piv::PinPolicy::never);
-  return static_cast<std::uint8_t>(piv::PinPolicy::once);
+  return static_cast<std::uint8_t>(piv::effective_pin_policy(slot, static_cast<piv::PinPolicy>(policy)));
 }
 
 std::uint8_t effective_touch_policy(std::uint8_t policy) {

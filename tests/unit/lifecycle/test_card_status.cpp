@@ -4,9 +4,7 @@
 
 #include "card_connection.hpp"
 #include "cardctl/card_status.hpp"
-#include "cardctl/piv_ids.hpp"
 #include "cardctl/sim_card.hpp"
-#include "cardctl/tlv.hpp"
 
 using namespace cardctl;
 
@@ -40,18 +38,12 @@ TEST_CASE("a key in a retired slot is shown when the key history counts it, or w
   CHECK(shows(all, 0x82));
 
   // A key history that counts one retired key (as cardctl issue writes it): read by default.
-  Bytes history;
-  tlv::append(history, piv::tag::key_history_on_card, Bytes{1});
-  tlv::append(history, piv::tag::key_history_off_card, Bytes{0});
-  s.put_object(piv::object::key_history, history);
+  s.put_key_history({1, 0});
   auto counted = lifecycle::read_card_status(s);
   CHECK(counted.retired_slots_read);
   CHECK(shows(counted, 0x82));
 
   // One that counts none is the same as none.
-  Bytes none;
-  tlv::append(none, piv::tag::key_history_on_card, Bytes{0});
-  tlv::append(none, piv::tag::key_history_off_card, Bytes{0});
-  s.put_object(piv::object::key_history, none);
+  s.put_key_history({0, 0});
   CHECK_FALSE(shows(lifecycle::read_card_status(s), 0x82));
 }

@@ -29,6 +29,12 @@ struct RetryInfo {
   std::optional<bool> is_default;
 };
 
+/// How many retired keys (slots 82-95) a card holds, by where their certificates are (key history object).
+struct KeyHistory {
+  std::uint8_t on_card = 0;
+  std::uint8_t off_card = 0;
+};
+
 struct ManagementKeyInfo {
   crypto::AdminAlgorithm algorithm = crypto::AdminAlgorithm::tdes;
   std::optional<bool> is_default;  // nullopt when the card has no metadata
@@ -127,6 +133,9 @@ class PivSession {
   void put_certificate(std::uint8_t slot, ByteView der);
   /// Writes a CHUID with the given 16-byte GUID (and FASC-N, expiry) and returns it.
   void put_chuid(ByteView guid16);
+  /// The key history object (SP 800-73-4 Part 1, 3.3.2); nullopt when the card has none.
+  std::optional<KeyHistory> key_history();
+  void put_key_history(const KeyHistory& history);
   /// YubiKey ATTEST (F9); certificate DER.
   Bytes attest(std::uint8_t slot);
 

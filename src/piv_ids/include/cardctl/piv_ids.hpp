@@ -92,6 +92,15 @@ inline constexpr std::uint32_t md_retries = 0x06;
 enum class PinPolicy : std::uint8_t { default_policy = 0, never = 1, once = 2, always = 3 };
 enum class TouchPolicy : std::uint8_t { default_policy = 0, never = 1, always = 2, cached = 3 };
 
+/// The policy a key in `slot` has when it was given "default" (docs/protocol.md#asymmetric-keys): 9C always,
+/// 9E never, the others once.
+constexpr PinPolicy effective_pin_policy(std::uint8_t slot, PinPolicy policy) {
+  if (policy != PinPolicy::default_policy) return policy;
+  if (slot == keyref::signature) return PinPolicy::always;
+  if (slot == keyref::card_authentication) return PinPolicy::never;
+  return PinPolicy::once;
+}
+
 /// The YubiKey factory defaults the reference card starts from.
 namespace factory {
 inline constexpr const char* pin = "123456";
