@@ -21,6 +21,11 @@ void setup_init(CLI::App& app, Context& ctx) {
   sub->add_flag("--rotate", options->rotate,
                 "Add a new master key version to the existing installation; cards issued under older versions "
                 "keep working");
+  sub->add_option("--inventory", options->inventory,
+                  "Keep the inventory and audit trail in this PostgreSQL database (postgresql://HOST/DB?...), shared "
+                  "by every workstation; default: an SQLite file in the installation directory")
+      ->envname("CARDCTL_INVENTORY")
+      ->type_name("URL");
   sub->add_option("--import-master", options->import_master_file,
                   "Import a master admin key (64 hex digits in a 0600 FILE) from another system")
       ->type_name("FILE");
@@ -42,6 +47,7 @@ void setup_init(CLI::App& app, Context& ctx) {
       "  cardctl init --policy examples/policy.toml\n"
       "  cardctl init --home /srv/cardctl --policy policy.toml --import-master old-master.hex --key-version 3\n"
       "  cardctl init --rotate\n"
+      "  cardctl init --policy policy.toml --inventory 'postgresql://db.example.org/cardctl?sslmode=verify-full'\n"
       "  cardctl init --so-token --reader sim:so.sim     # the SO token; the key is shown once, then typed back");
   sub->callback([options, &ctx] { run_init(*options, ctx); });
 }
@@ -59,6 +65,7 @@ lifecycle::Site create_installation(InitOptions& options, Context& ctx, const Pa
   io.import_version = options.key_version;
   if (options.scrypt_n) io.scrypt.n = *options.scrypt_n;
   io.operator_name = options.site.op();
+  io.config.inventory_url = options.inventory;
   auto site = lifecycle::Site::init(options.site.paths(), passphrase, io);
   if (!site.previous_installation.empty())
     ctx.note("the installation it replaced is kept in " + site.previous_installation +
@@ -83,6 +90,7 @@ void run_init(InitOptions& options, Context& ctx) {
     action = imported ? "master key imported" : "master key rotated";
   } else {
     check_new_installation(options);  // a bad policy is refused before the passphrase is asked
+    if (!options.inventory.empty()) lifecycle::check_inventory_url(options.inventory);
     Passphrase pass = ctx.secret<Passphrase>(options.site.passphrase);
     auto site = create_installation(options, ctx, pass, std::move(imported));
     version = site.keystore.current_version();

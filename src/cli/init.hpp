@@ -19,6 +19,7 @@ struct InitOptions {
   std::optional<std::string> import_master_file;
   std::optional<std::uint32_t> key_version;
   std::optional<std::uint64_t> scrypt_n;  // hidden: fast keystores for tests
+  std::string inventory;  // --inventory / CARDCTL_INVENTORY: a postgresql:// URL; empty: SQLite in the directory
   // --so-token
   bool so_token = false;
   bool dry_run = false;

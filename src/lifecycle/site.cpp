@@ -44,7 +44,7 @@ std::string parent_of(const std::string& dir) {
 }
 
 void remove_tree_of_site(const SitePaths& p) {
-  for (const auto& f : {p.keystore(), p.keystore_cards(), p.policy(), p.inventory(), p.inventory() + "-wal", p.inventory() + "-shm",
+  for (const auto& f : {p.keystore(), p.keystore_cards(), p.policy(), p.site_config(), p.inventory(), p.inventory() + "-wal", p.inventory() + "-shm",
                         p.inventory() + "-journal", p.audit(), p.audit() + ".lock"})
     ::unlink(f.c_str());
   ::rmdir(p.dir.c_str());
@@ -99,8 +99,12 @@ Site Site::init(const SitePaths& given, const Passphrase& passphrase, const Init
                               options.import_version.value_or(1)};
     auto ks = store::Keystore::create(building.keystore(), passphrase, ko);
     files::write_atomic(building.policy(), files::read(options.policy_file), 0600);
-    auto inventory = store::Inventory::open(building.inventory(), inventory_options(ks, true));
-    Site site(building, std::move(ks), std::move(inventory), std::move(pol));
+    if (!options.config.local_inventory() || !options.config.pkcs11_module.empty())
+      save_site_config(building.site_config(), options.config);
+    const std::string location =
+        options.config.local_inventory() ? building.inventory() : options.config.inventory_url;
+    auto inventory = store::Inventory::open(location, inventory_options(ks, true));
+    Site site(building, options.config, std::move(ks), std::move(inventory), std::move(pol));
     site.creating_ = true;
     const std::string owner = operator_name(options.operator_name);
     site.audit({"", owner, "init", "", "", "ok", options.import_master ? "master key imported" : "",
@@ -157,8 +161,14 @@ Site Site::open_with_file_key(const SitePaths& paths, ByteView file_key) {
 
 Site Site::open_with(const SitePaths& paths, store::Keystore ks) {
   auto pol = policy::load_policy(paths.policy());
-  auto inventory = store::Inventory::open(paths.inventory(), inventory_options(ks, false));
-  return Site(paths, std::move(ks), std::move(inventory), std::move(pol));
+  auto config = load_site_config(paths.site_config());
+  auto inventory = store::Inventory::open(config.local_inventory() ? paths.inventory() : config.inventory_url,
+                                          inventory_options(ks, false));
+  return Site(paths, std::move(config), std::move(ks), std::move(inventory), std::move(pol));
+}
+
+std::string Site::inventory_location() const {
+  return config.local_inventory() ? paths.inventory() : config.inventory_url;
 }
 
 std::string Site::helpdesk_period_start() {
@@ -167,8 +177,8 @@ std::string Site::helpdesk_period_start() {
 
 Site Site::another_connection() const {
   auto ks = keystore.clone();
-  auto inv = store::Inventory::open(paths.inventory(), inventory_options(ks, false));
-  return Site(paths, std::move(ks), std::move(inv), policy);
+  auto inv = store::Inventory::open(inventory_location(), inventory_options(ks, false));
+  return Site(paths, config, std::move(ks), std::move(inv), policy);
 }
 
 std::optional<store::AuditHead> Site::audit_head() {

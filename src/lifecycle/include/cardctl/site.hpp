@@ -11,6 +11,7 @@
 #include "cardctl/inventory.hpp"
 #include "cardctl/keystore.hpp"
 #include "cardctl/policy.hpp"
+#include "cardctl/site_config.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -22,6 +23,8 @@ struct SitePaths {
   std::string inventory() const { return dir + "/inventory.db"; }
   std::string audit() const { return dir + "/audit.log"; }
   std::string policy() const { return dir + "/policy.toml"; }
+  /// Where the parts live when not all here (site_config.hpp): DIR/site.toml.
+  std::string site_config() const { return dir + "/site.toml"; }
 };
 
 /// $CARDCTL_HOME, else $XDG_DATA_HOME/cardctl, else ~/.local/share/cardctl.
@@ -34,6 +37,9 @@ struct InitOptions {
   std::optional<std::uint32_t> import_version;
   crypto::ScryptParams scrypt{};
   std::string operator_name;
+  /// Where the inventory and audit trail live, and the PKCS#11 module (written to DIR/site.toml when not the
+  /// defaults).
+  SiteConfig config;
 };
 
 /// What init refuses before anything is asked or created: no policy file (Error(usage)), a bad one (its
@@ -74,15 +80,18 @@ class Site {
   std::string previous_installation;  // set by init when it replaced one
 
   SitePaths paths;
+  SiteConfig config;
   store::Keystore keystore;
   store::Inventory inventory;
   policy::Policy policy;
 
  private:
-  Site(SitePaths p, store::Keystore k, store::Inventory i, policy::Policy pol)
-      : paths(std::move(p)), keystore(std::move(k)), inventory(std::move(i)), policy(std::move(pol)) {}
+  Site(SitePaths p, SiteConfig c, store::Keystore k, store::Inventory i, policy::Policy pol)
+      : paths(std::move(p)), config(std::move(c)), keystore(std::move(k)), inventory(std::move(i)), policy(std::move(pol)) {}
   static void require_keystore(const SitePaths& paths);
   static Site open_with(const SitePaths& paths, store::Keystore ks);
+  /// The inventory's location: the SQLite file in the directory, or the database URL of the site file.
+  std::string inventory_location() const;
   bool creating_ = false;  // init: the first entry starts the trail
 };
 
