@@ -63,7 +63,7 @@ void setup_audit(CLI::App& app, Context& ctx) {
 void run_audit_verify(const AuditOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx, "audit");
   auto head = site.audit_head();
-  auto trail = store::read_audit(site.paths.audit(), site.keystore.audit_key(), head);
+  auto trail = store::read_audit_lines(site.audit_lines(), site.keystore.audit_key(), head);
   auto& v = trail.verification;
   // The inventory's security-relevant rows: their MACs, and the card states the trail records.
   auto rows = site.inventory.check_rows();
@@ -94,7 +94,7 @@ void run_audit_verify(const AuditOptions& options, Context& ctx) {
   report.set("inventory_problems", std::move(problems));
   if (!ctx.json) {
     Fields f;
-    f.add("Audit trail", site.paths.audit()).add("Entries", std::to_string(v.entries)).add("Result", v.ok ? "intact" : v.problem);
+    f.add("Audit trail", site.inventory.holds_audit_trail() ? site.inventory.location() : site.paths.audit()).add("Entries", std::to_string(v.entries)).add("Result", v.ok ? "intact" : v.problem);
     f.print(ctx.o());
     for (std::size_t i = 1; i < rows.size(); ++i) ctx.o() << "  also: " << rows[i] << '\n';
   }
@@ -112,7 +112,7 @@ void run_audit_verify(const AuditOptions& options, Context& ctx) {
 
 void run_audit_show(const AuditOptions& options, Context& ctx) {
   auto site = open_site(options.site, ctx, "audit");
-  auto entries = store::query_audit(site.paths.audit(), options.filter);
+  auto entries = store::query_audit_lines(site.audit_lines(), options.filter);
   if (ctx.json) {
     Json list = Json::array();
     for (const auto& e : entries) {

@@ -15,6 +15,7 @@
 #include "suggest.hpp"
 #include "process.hpp"
 #include "audit_cmd.hpp"
+#include "site_cmd.hpp"
 #include "challenge.hpp"
 #include "init.hpp"
 #include "issue.hpp"
@@ -88,6 +89,7 @@ int run(int argc, char** argv, cli::Context& ctx) {
   cli::setup_holder(app, ctx);
   cli::setup_operator(app, ctx);
   cli::setup_audit(app, ctx);
+  cli::setup_site(app, ctx);
   // Set last: a subcommand copies its parent's footer when it is created, and each has its own examples.
   app.footer(footer());
 

@@ -103,7 +103,7 @@ std::vector<std::string> known_audit_actions() {
   std::vector<std::string> actions = {"init",     "import-master", "rotate",     "operator",     "keystore",
                                       "holder",   audit_words::identify, audit_words::respond, audit_words::puc,
                                       "issue",    "revoke",        "retire",     "policy",       "so-token",
-                                      "so-unblock", "unblock",     "audit-verify"};
+                                      "so-unblock", "unblock",     "audit-verify", "site-migrate"};
   for (const auto& c : policy::role_commands())
     if (std::find(actions.begin(), actions.end(), c) == actions.end()) actions.push_back(c);
   return actions;

@@ -29,7 +29,7 @@ void authorize(Site& site, const std::string& operator_name, std::string_view co
     // verified trail tells which (a row's MAC catches edits, not deletions).
     for (const auto& e : site.verified_audit())
       if (e.action == "operator" && e.outcome == "added")
-        throw Error(ErrorKind::io, "the operators were deleted from the inventory " + site.paths.inventory(),
+        throw Error(ErrorKind::io, "the operators were deleted from the inventory " + site.inventory.location(),
                     "run cardctl audit verify, keep the file as evidence and restore the inventory from your backup");
     return;
   }

@@ -186,16 +186,16 @@ std::optional<store::AuditHead> Site::audit_head() {
   // Every installation audits its init, so the head exists from the start: a missing one was deleted, which
   // would otherwise let a deleted trail pass as a new one.
   if (!h)
-    throw Error(ErrorKind::io, "the inventory " + paths.inventory() + " has no record of the audit trail's last entry",
+    throw Error(ErrorKind::io, "the inventory " + inventory.location() + " has no record of the audit trail's last entry",
                 "run cardctl audit verify, keep the files as evidence and restore the inventory from your backup");
   return store::AuditHead{h->first, h->second};
 }
 
 std::vector<store::AuditEntry> Site::verified_audit() {
   phase_time::Scope timed("audit");
-  auto trail = store::read_audit(paths.audit(), keystore.audit_key(), audit_head());
+  auto trail = store::read_audit_lines(audit_lines(), keystore.audit_key(), audit_head());
   if (!trail.verification.ok)
-    throw Error(ErrorKind::io, "the audit trail " + paths.audit() + " is not intact (" + trail.verification.problem +
+    throw Error(ErrorKind::io, audit_location() + " is not intact (" + trail.verification.problem +
                                    "): the helpdesk's limits cannot be read from it",
                 "run cardctl audit verify, keep the file as evidence and restore the trail from your backup");
   return std::move(trail.entries);
@@ -233,10 +233,30 @@ std::uint32_t import_master_key(Site& site, const MasterKey& key, std::optional<
 void Site::audit(store::AuditEntry entry) {
   phase_time::Scope timed("audit");
   if (entry.time.empty()) entry.time = inventory.now();
+  if (inventory.holds_audit_trail()) {
+    // One transaction under the database's write lock: the entry, chained to the last one, and the head move
+    // together, so every workstation appends to the one chain.
+    inventory.with_transaction([&] {
+      if (!creating_) audit_head();
+      const std::string line = store::audit_line_after(inventory.last_audit_line(), entry, keystore.audit_key());
+      const store::AuditHead head = store::audit_head_of(line);
+      inventory.add_audit_line(head.seq, line);
+      inventory.set_audit_head(head.seq, head.hash);
+    });
+    return;
+  }
   if (!creating_) audit_head();  // never start a new trail over a deleted one
   store::AuditLog log(paths.audit(), keystore.audit_key());
   store::AuditHead head = log.append(entry);
   inventory.set_audit_head(head.seq, head.hash);
+}
+
+std::vector<std::string> Site::audit_lines() {
+  return inventory.holds_audit_trail() ? inventory.audit_lines() : store::audit_file_lines(paths.audit());
+}
+
+std::string Site::audit_location() const {
+  return inventory.holds_audit_trail() ? "the audit trail in " + inventory.location() : "the audit trail " + paths.audit();
 }
 
 }  // namespace cardctl::lifecycle

@@ -372,7 +372,7 @@ std::vector<Diagnostic> check_fixed_keys(const Policy& policy,
 const std::vector<std::string>& role_commands() {
   static const std::vector<std::string> all{"init",   "issue",  "retire", "revoke",   "respond", "puc",
                                             "puc-export", "puc-rotate", "in-person", "holder", "operator",
-                                            "policy", "audit",  "list",   "show",     "so-unblock"};
+                                            "policy", "audit",  "list",   "show",     "so-unblock", "site"};
   return all;
 }
 

@@ -72,7 +72,9 @@ std::uint64_t seq_of(std::string_view line) {
 
 std::string hash_of(std::string_view line) { return to_hex(crypto::sha256(view(line))); }
 
-std::vector<std::string> lines_of(const std::string& path) {
+}  // namespace
+
+std::vector<std::string> audit_file_lines(const std::string& path) {
   Bytes data;
   try {
     data = files::read(path);
@@ -93,6 +95,8 @@ std::vector<std::string> lines_of(const std::string& path) {
   if (!cur.empty()) out.push_back(std::move(cur));  // an unterminated last line: verify reports it
   return out;
 }
+
+namespace {
 
 struct Fd {
   int fd;
@@ -176,6 +180,16 @@ std::string audit_time_bound(std::string_view text, std::chrono::system_clock::t
   return utc_text(t, !m[4].matched ? "%Y-%m-%d" : !m[6].matched ? "%Y-%m-%dT%H:%M" : "%Y-%m-%dT%H:%M:%S");
 }
 
+std::string audit_line_after(const std::string& last, const AuditEntry& entry, ByteView key) {
+  AuditHead head;
+  if (!last.empty()) head = audit_head_of(last);
+  std::string canonical = audit_canonical(entry, head.seq + 1, head.hash);
+  Bytes mac = crypto::hmac_sha256(key, view(canonical));
+  return canonical + ",\"mac\":\"" + to_hex(mac) + "\"}";
+}
+
+AuditHead audit_head_of(const std::string& line) { return {seq_of(line), hash_of(line)}; }
+
 AuditLog::AuditLog(std::string path, ByteView key) : path_(std::move(path)), key_(key.begin(), key.end()) {}
 
 AuditHead AuditLog::append(const AuditEntry& entry) {
@@ -186,15 +200,8 @@ AuditHead AuditLog::append(const AuditEntry& entry) {
   ::fstat(f.fd, &st);
   off_t before = st.st_size;
   // The last complete line gives seq and prev (read under the lock).
-  auto lines = lines_of(path_);
-  AuditHead head;
-  if (!lines.empty()) {
-    head.seq = seq_of(lines.back());
-    head.hash = hash_of(lines.back());
-  }
-  std::string canonical = audit_canonical(entry, head.seq + 1, head.hash);
-  Bytes mac = crypto::hmac_sha256(key_, view(canonical));
-  std::string line = canonical + ",\"mac\":\"" + to_hex(mac) + "\"}";
+  auto lines = audit_file_lines(path_);
+  std::string line = audit_line_after(lines.empty() ? std::string() : lines.back(), entry, key_);
   std::string record = line + "\n";
   // A last line that lost its newline (an edit, a copy) still ends an entry: the new one starts on its own line.
   char last = '\n';
@@ -211,7 +218,7 @@ AuditHead AuditLog::append(const AuditEntry& entry) {
     throw Error(ErrorKind::io, "writing the audit trail " + path_ + ": " + std::strerror(err),
                 "nothing was changed; free some space and run the command again");
   }
-  return {head.seq + 1, hash_of(line)};
+  return audit_head_of(line);
 }
 
 AuditVerification verify_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected) {
@@ -225,9 +232,12 @@ std::string AuditEntry::detail(std::string_view key) const {
 }
 
 VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected) {
+  return read_audit_lines(audit_file_lines(path), key, expected);
+}
+
+VerifiedAudit read_audit_lines(const std::vector<std::string>& lines, ByteView key, const std::optional<AuditHead>& expected) {
   VerifiedAudit out;
   AuditVerification& v = out.verification;
-  auto lines = lines_of(path);
   auto bad = [&](std::uint64_t line, const std::string& what) {
     v.ok = false;
     v.bad_line = line;
@@ -286,8 +296,12 @@ VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optio
 }
 
 std::vector<AuditEntry> query_audit(const std::string& path, const AuditFilter& f) {
+  return query_audit_lines(audit_file_lines(path), f);
+}
+
+std::vector<AuditEntry> query_audit_lines(const std::vector<std::string>& lines, const AuditFilter& f) {
   std::vector<AuditEntry> out;
-  for (const auto& line : lines_of(path)) {
+  for (const auto& line : lines) {
     auto parsed = parse_line(line);
     if (!parsed) continue;  // a damaged line: audit verify reports it
     AuditEntry e = std::move(parsed->entry);

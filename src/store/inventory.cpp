@@ -7,10 +7,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
 #include "cardctl/phase_time.hpp"
 
-#include "sqlite.hpp"
+#include "database.hpp"
 
 namespace cardctl::store {
 
@@ -52,6 +53,34 @@ const char* const kMigrations[] = {
     R"(CREATE TABLE escrowed_next_puks (card_id TEXT PRIMARY KEY REFERENCES cards(card_id), iv BLOB NOT NULL,
                            ciphertext BLOB NOT NULL, created_at TEXT NOT NULL, mac BLOB NOT NULL);)",
 };
+
+// The PostgreSQL schema at version 5: the tables SQLite reaches through migrations 1 to 5 (BYTEA for BLOB, text
+// compared byte by byte as SQLite does), and the audit trail, which a shared installation keeps in the database.
+const char* const kPostgresSchema5 =
+    R"(CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
+       CREATE TABLE holders (holder_id TEXT COLLATE "C" PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL,
+                           email TEXT NOT NULL DEFAULT '');
+       CREATE TABLE cards (card_id TEXT COLLATE "C" PRIMARY KEY, holder_id TEXT COLLATE "C" REFERENCES holders(holder_id),
+                           template TEXT NOT NULL, algorithm TEXT NOT NULL, key_version BIGINT NOT NULL,
+                           state TEXT NOT NULL, issued_at TEXT COLLATE "C" NOT NULL, updated_at TEXT NOT NULL, mac BYTEA);
+       CREATE TABLE security_answers (holder_id TEXT COLLATE "C" NOT NULL REFERENCES holders(holder_id),
+                           question_id TEXT COLLATE "C" NOT NULL, salt BYTEA NOT NULL, hash BYTEA NOT NULL,
+                           n BIGINT NOT NULL, r BIGINT NOT NULL, p BIGINT NOT NULL, mac BYTEA,
+                           PRIMARY KEY (holder_id, question_id));
+       CREATE TABLE escrowed_puks (card_id TEXT COLLATE "C" PRIMARY KEY REFERENCES cards(card_id), iv BYTEA NOT NULL,
+                           ciphertext BYTEA NOT NULL, created_at TEXT NOT NULL, mac BYTEA);
+       CREATE TABLE escrowed_first_pins (card_id TEXT COLLATE "C" PRIMARY KEY REFERENCES cards(card_id),
+                           iv BYTEA NOT NULL, ciphertext BYTEA NOT NULL, created_at TEXT NOT NULL, mac BYTEA NOT NULL);
+       CREATE TABLE issuance_progress (card_id TEXT COLLATE "C" PRIMARY KEY REFERENCES cards(card_id),
+                           step TEXT NOT NULL, updated_at TEXT NOT NULL);
+       CREATE TABLE certificates (card_id TEXT COLLATE "C" NOT NULL REFERENCES cards(card_id), slot INTEGER NOT NULL,
+                           der BYTEA NOT NULL, not_after TEXT NOT NULL, created_at TEXT NOT NULL,
+                           PRIMARY KEY (card_id, slot));
+       CREATE TABLE operators (name TEXT COLLATE "C" PRIMARY KEY, role TEXT NOT NULL, added_at TEXT NOT NULL,
+                           added_by TEXT NOT NULL, mac BYTEA NOT NULL);
+       CREATE TABLE escrowed_next_puks (card_id TEXT COLLATE "C" PRIMARY KEY REFERENCES cards(card_id),
+                           iv BYTEA NOT NULL, ciphertext BYTEA NOT NULL, created_at TEXT NOT NULL, mac BYTEA NOT NULL);
+       CREATE TABLE audit_trail (seq BIGINT PRIMARY KEY CHECK (seq > 0), line TEXT NOT NULL);)";
 
 std::string dec(std::int64_t v) { return std::to_string(v); }
 
@@ -113,6 +142,10 @@ std::optional<CardState> card_state_from(std::string_view s) {
   return std::nullopt;
 }
 
+bool is_database_url(std::string_view location) {
+  return location.substr(0, 13) == "postgresql://" || location.substr(0, 11) == "postgres://";
+}
+
 std::string iso8601(std::chrono::system_clock::time_point t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -137,96 +170,114 @@ SecureString normalise_answer(std::string_view answer) {
   return out;
 }
 
-Inventory Inventory::open(const std::string& path, InventoryOptions options) {
+Inventory Inventory::open(const std::string& location, InventoryOptions options) {
   phase_time::Scope timed("inventory");
   if (options.mac_key.size() != 32) throw Error(ErrorKind::internal, "the inventory needs a 32-byte MAC key");
   Inventory inv;
-  inv.path_ = path;
+  inv.path_ = location;
   inv.options_ = std::move(options);
   if (!inv.options_.clock) inv.options_.clock = [] { return std::chrono::system_clock::now(); };
-  bool existed = files::exists(path);
-  if (!existed && !inv.options_.create)
-    throw Error(ErrorKind::io, "the inventory " + path + " is missing",
-                "restore it from your backup; cardctl does not start a new inventory for an existing installation");
-  if (existed) {
-    for (const char* suffix : {"", "-wal", "-shm"}) files::require_private(path + suffix, "the inventory");
+  const std::string& path = location;
+  if (is_database_url(location)) {
+    inv.db_ = open_postgres(location, inv.options_.busy_timeout);
   } else {
-    // Created 0600 before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw Error(ErrorKind::io, "creating the inventory " + path + ": " + std::strerror(errno));
-    ::close(fd);
+    bool existed = files::exists(path);
+    if (!existed && !inv.options_.create)
+      throw Error(ErrorKind::io, "the inventory " + path + " is missing",
+                  "restore it from your backup; cardctl does not start a new inventory for an existing installation");
+    if (existed) {
+      for (const char* suffix : {"", "-wal", "-shm"}) files::require_private(path + suffix, "the inventory");
+    } else {
+      // Created 0600 before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
+      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) throw Error(ErrorKind::io, "creating the inventory " + path + ": " + std::strerror(errno));
+      ::close(fd);
+    }
+    inv.db_ = open_sqlite(path, inv.options_.busy_timeout);
   }
-  int rc = sqlite3_open_v2(path.c_str(), &inv.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
-  if (rc != SQLITE_OK) sqlite_fail(inv.db_, rc, "opening the inventory " + path);
-  sqlite3_busy_timeout(inv.db_, static_cast<int>(inv.options_.busy_timeout.count()));
-  inv.exec("PRAGMA foreign_keys = ON");
-  {
-    Statement wal(inv.db_, "PRAGMA journal_mode = WAL");
-    wal.run("opening the inventory " + path);
-  }
+  const int known = current_schema_version();
+  auto too_new = [&](int version) {
+    if (version > known)
+      throw Error(ErrorKind::io, "the inventory " + path + " has schema version " + std::to_string(version) +
+                                     ", newer than this cardctl knows (" + std::to_string(known) + ")",
+                  "upgrade cardctl");
+  };
   int version = inv.schema_version();
-  constexpr int known = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
-  if (version > known)
-    throw Error(ErrorKind::io, "the inventory " + path + " has schema version " + std::to_string(version) +
-                                   ", newer than this cardctl knows (" + std::to_string(known) + ")",
-                "upgrade cardctl");
+  too_new(version);
   if (version == 0 && !inv.options_.create)
     throw Error(ErrorKind::io, "the inventory " + path + " is empty",
                 "restore it from your backup; cardctl does not start a new inventory for an existing installation");
-  if (version < known) inv.with_transaction([&] { inv.migrate(version); });
+  if (version < known)
+    inv.with_transaction([&] {
+      const int now_at = inv.schema_version();  // read again under the write lock: another process may have migrated
+      too_new(now_at);
+      if (now_at < known) inv.migrate(now_at);
+    });
   {
-    Statement s(inv.db_, "SELECT value FROM meta WHERE key = 'installation'");
+    Statement s(*inv.db_, "SELECT value FROM meta WHERE key = 'installation'");
     if (s.step("reading the installation id")) inv.installation_id_ = s.text(0);
   }
   const std::string& expected = inv.options_.installation_id;
   if (inv.installation_id_ != expected)
     throw Error(ErrorKind::io, "the inventory " + path + " belongs to another installation than the keystore",
-                "use the keystore and inventory of one installation together (restore the right file from backup)");
+                "use the keystore and inventory of one installation together (restore the right file from backup, or "
+                "give a new installation an empty database)");
   return inv;
 }
 
+int Inventory::current_schema_version() { return static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]); }
+
 void Inventory::migrate(int from) {
-  constexpr int known = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
-  for (int v = from; v < known; ++v) {
-    exec(kMigrations[v]);
-    exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+  const int known = current_schema_version();
+  if (db_->dialect() == Dialect::postgres) {
+    // PostgreSQL installations start at version 5, the schema SQLite reaches by migrations 1 to 5; later versions
+    // will add a migration for each dialect.
+    if (from == 0) {
+      exec(kPostgresSchema5);
+      db_->set_schema_version(5);
+    }
+  } else {
+    for (int v = from; v < known; ++v) {
+      exec(kMigrations[v]);
+      db_->set_schema_version(v + 1);
+    }
   }
   // A new inventory, or one from before installation ids, takes the keystore's (the head's MAC covers it).
   if (!options_.installation_id.empty()) {
-    Statement s(db_, "INSERT OR IGNORE INTO meta (key, value) VALUES ('installation', ?)");
+    Statement s(*db_, "INSERT INTO meta (key, value) VALUES ('installation', ?) ON CONFLICT (key) DO NOTHING");
     s.bind(1, options_.installation_id).run("recording the installation id");
-    Statement r(db_, "SELECT value FROM meta WHERE key = 'installation'");
+    Statement r(*db_, "SELECT value FROM meta WHERE key = 'installation'");
     if (r.step("reading the installation id")) installation_id_ = r.text(0);
   }
-  if (from >= 1) seal_unsealed_rows();  // rows written before version 2 are trusted once, as they are
+  if (from >= 1 && db_->dialect() == Dialect::sqlite) seal_unsealed_rows();  // rows before version 2 are trusted once
 }
 
 void Inventory::seal_unsealed_rows() {
   {
-    Statement s(db_, kCardColumns);
+    Statement s(*db_, kCardColumns);
     while (s.step("migrating the inventory")) {
       Bytes m = card_mac(s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.text(5), s.text(6));
-      Statement u(db_, "UPDATE cards SET mac = ? WHERE card_id = ?");
+      Statement u(*db_, "UPDATE cards SET mac = ? WHERE card_id = ?");
       u.bind(1, ByteView(m)).bind(2, s.text(0)).run("migrating the inventory");
     }
   }
   {
-    Statement s(db_, "SELECT holder_id, question_id, salt, hash, n, r, p FROM security_answers");
+    Statement s(*db_, "SELECT holder_id, question_id, salt, hash, n, r, p FROM security_answers");
     while (s.step("migrating the inventory")) {
       Bytes m = answer_mac(s.text(0), s.text(1), s.blob(2), s.blob(3), s.integer(4), s.integer(5), s.integer(6));
-      Statement u(db_, "UPDATE security_answers SET mac = ? WHERE holder_id = ? AND question_id = ?");
+      Statement u(*db_, "UPDATE security_answers SET mac = ? WHERE holder_id = ? AND question_id = ?");
       u.bind(1, ByteView(m)).bind(2, s.text(0)).bind(3, s.text(1)).run("migrating the inventory");
     }
   }
   {
-    Statement s(db_, "SELECT card_id, iv, ciphertext FROM escrowed_puks");
+    Statement s(*db_, "SELECT card_id, iv, ciphertext FROM escrowed_puks");
     while (s.step("migrating the inventory")) {
       Bytes m = escrow_mac(kPuks, s.text(0), s.blob(1), s.blob(2));
-      Statement u(db_, "UPDATE escrowed_puks SET mac = ? WHERE card_id = ?");
+      Statement u(*db_, "UPDATE escrowed_puks SET mac = ? WHERE card_id = ?");
       u.bind(1, ByteView(m)).bind(2, s.text(0)).run("migrating the inventory");
     }
   }
-  Statement s(db_, "SELECT value FROM meta WHERE key = 'audit_head'");
+  Statement s(*db_, "SELECT value FROM meta WHERE key = 'audit_head'");
   if (s.step("migrating the inventory")) {
     std::string v = s.text(0);
     auto sp = v.find(' ');
@@ -288,52 +339,38 @@ CardRecord Inventory::checked_card(const Statement& s) const {
   return c;
 }
 
-Inventory::Inventory(Inventory&& o) noexcept : db_(o.db_), path_(std::move(o.path_)), options_(std::move(o.options_)) {
-  o.db_ = nullptr;
-}
-Inventory& Inventory::operator=(Inventory&& o) noexcept {
-  if (this != &o) {
-    sqlite3_close_v2(db_);
-    db_ = o.db_;
-    path_ = std::move(o.path_);
-    options_ = std::move(o.options_);
-    o.db_ = nullptr;
-  }
-  return *this;
-}
-Inventory::~Inventory() { sqlite3_close_v2(db_); }
+Inventory::Inventory(Inventory&&) noexcept = default;
+Inventory& Inventory::operator=(Inventory&&) noexcept = default;
+Inventory::~Inventory() = default;
 
-void Inventory::exec(const char* sql) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
-  sqlite3_free(err);
-  if (rc != SQLITE_OK) sqlite_fail(db_, rc, "updating the inventory " + path_);
-}
+void Inventory::exec(const char* sql) { db_->exec(sql, "updating the inventory " + path_); }
 
-int Inventory::schema_version() {
-  Statement s(db_, "PRAGMA user_version");
-  s.step("reading the inventory schema version");
-  return static_cast<int>(s.integer(0));
-}
+int Inventory::schema_version() { return db_->schema_version(); }
 
 void Inventory::with_transaction(const std::function<void()>& fn) {
-  if (sqlite3_get_autocommit(db_) == 0) {  // already inside one: a savepoint nests
+  if (db_->in_transaction()) {  // already inside one: a savepoint nests
     exec("SAVEPOINT nested");
     try {
       fn();
-      exec("RELEASE nested");
+      exec("RELEASE SAVEPOINT nested");
     } catch (...) {
-      sqlite3_exec(db_, "ROLLBACK TO nested; RELEASE nested", nullptr, nullptr, nullptr);
+      try {
+        exec("ROLLBACK TO SAVEPOINT nested; RELEASE SAVEPOINT nested");
+      } catch (const Error&) {  // the first failure is the one to report
+      }
       throw;
     }
     return;
   }
-  exec("BEGIN IMMEDIATE");
+  db_->begin();
   try {
     fn();
     exec("COMMIT");
   } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    try {
+      exec("ROLLBACK");
+    } catch (const Error&) {
+    }
     throw;
   }
 }
@@ -344,17 +381,17 @@ std::string Inventory::now() { return iso8601(now_point()); }
 void Inventory::add_holder(const Holder& h) {
   if (find_holder(h.holder_id))
     throw Error(ErrorKind::conflict, "holder '" + h.holder_id + "' is already in the inventory");
-  Statement s(db_, "INSERT INTO holders (holder_id, name, created_at, email) VALUES (?, ?, ?, ?)");
+  Statement s(*db_, "INSERT INTO holders (holder_id, name, created_at, email) VALUES (?, ?, ?, ?)");
   s.bind(1, h.holder_id).bind(2, h.name).bind(3, now()).bind(4, h.email).run("adding holder " + h.holder_id);
 }
 
 void Inventory::update_holder(const Holder& h) {
-  Statement s(db_, "UPDATE holders SET name = ?, email = ? WHERE holder_id = ?");
+  Statement s(*db_, "UPDATE holders SET name = ?, email = ? WHERE holder_id = ?");
   s.bind(1, h.name).bind(2, h.email).bind(3, h.holder_id).run("updating holder " + h.holder_id);
 }
 
 std::optional<Holder> Inventory::find_holder(const std::string& id) {
-  Statement s(db_, "SELECT holder_id, name, email FROM holders WHERE holder_id = ?");
+  Statement s(*db_, "SELECT holder_id, name, email FROM holders WHERE holder_id = ?");
   s.bind(1, id);
   if (!s.step("looking up holder " + id)) return std::nullopt;
   return Holder{s.text(0), s.text(1), s.text(2)};
@@ -363,7 +400,7 @@ std::optional<Holder> Inventory::find_holder(const std::string& id) {
 void Inventory::enrol_answers(const std::string& holder_id, const std::vector<std::pair<std::string, SecureString>>& answers) {
   if (!find_holder(holder_id)) throw Error(ErrorKind::not_found, "no holder '" + holder_id + "' in the inventory");
   with_transaction([&] {
-    Statement del(db_, "DELETE FROM security_answers WHERE holder_id = ?");
+    Statement del(*db_, "DELETE FROM security_answers WHERE holder_id = ?");
     del.bind(1, holder_id).run("enrolling answers");
     for (const auto& [question, answer] : answers) {
       SecureString norm = normalise_answer(answer);
@@ -397,15 +434,16 @@ void Inventory::store_answer(const std::string& holder, const std::string& quest
   } else {
     hash = keyed_answer_hash(holder, question, salt, normalised);
   }
-  Statement ins(db_, "INSERT OR REPLACE INTO security_answers (holder_id, question_id, salt, hash, n, r, p, mac) "
-                     "VALUES (?,?,?,?,?,?,?,?)");
+  Statement ins(*db_, "INSERT INTO security_answers (holder_id, question_id, salt, hash, n, r, p, mac) "
+                     "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (holder_id, question_id) DO UPDATE SET salt = excluded.salt, "
+                     "hash = excluded.hash, n = excluded.n, r = excluded.r, p = excluded.p, mac = excluded.mac");
   ins.bind(1, holder).bind(2, question).bind(3, ByteView(salt)).bind(4, ByteView(hash));
   ins.bind(5, n).bind(6, r).bind(7, p).bind(8, ByteView(answer_mac(holder, question, salt, hash, n, r, p)));
   ins.run("storing a security answer");
 }
 
 std::vector<std::string> Inventory::enrolled_questions(const std::string& holder_id) {
-  Statement s(db_, "SELECT question_id FROM security_answers WHERE holder_id = ? ORDER BY question_id");
+  Statement s(*db_, "SELECT question_id FROM security_answers WHERE holder_id = ? ORDER BY question_id");
   s.bind(1, holder_id);
   std::vector<std::string> out;
   while (s.step("reading enrolled questions")) out.push_back(s.text(0));
@@ -434,7 +472,7 @@ bool Inventory::verify_answer(const std::string& holder_id, const std::string& q
 
 // The stored answer row, MAC and scrypt bounds checked; nullopt when there is none.
 std::optional<Inventory::StoredAnswer> Inventory::answer_params(const std::string& holder_id, const std::string& question_id) {
-  Statement s(db_, "SELECT salt, hash, n, r, p, mac FROM security_answers WHERE holder_id = ? AND question_id = ?");
+  Statement s(*db_, "SELECT salt, hash, n, r, p, mac FROM security_answers WHERE holder_id = ? AND question_id = ?");
   s.bind(1, holder_id).bind(2, question_id);
   if (!s.step("checking an answer")) return std::nullopt;
   std::string what = "the answer of holder " + holder_id + " to '" + question_id + "'";
@@ -458,7 +496,7 @@ std::optional<Inventory::StoredAnswer> Inventory::answer_params(const std::strin
 
 void Inventory::add_card(const CardRecord& c) {
   if (find_card(c.card_id)) throw Error(ErrorKind::conflict, "card " + c.card_id + " is already in the inventory");
-  write_card(c, "INSERT");
+  write_card(c, false);
 }
 
 void Inventory::reissue_card(const CardRecord& c) {
@@ -469,28 +507,33 @@ void Inventory::reissue_card(const CardRecord& c) {
   with_transaction([&] {
     for (const char* table : {"escrowed_puks", "escrowed_next_puks", "escrowed_first_pins", "issuance_progress",
                               "certificates"}) {
-      Statement d(db_, (std::string("DELETE FROM ") + table + " WHERE card_id = ?").c_str());
+      Statement d(*db_, (std::string("DELETE FROM ") + table + " WHERE card_id = ?").c_str());
       d.bind(1, c.card_id).run("issuing card " + c.card_id + " again");
     }
-    write_card(c, old ? "REPLACE" : "INSERT");
+    write_card(c, old.has_value());
   });
 }
 
-void Inventory::write_card(const CardRecord& c, const char* verb) {
+void Inventory::write_card(const CardRecord& c, bool replace) {
   std::string t = now();
   std::string issued = c.issued_at.empty() ? t : c.issued_at;
   std::string algorithm(crypto::info(c.algorithm).name), state(to_string(c.state));
   Bytes m = card_mac(c.card_id, c.holder_id, c.template_name, algorithm, c.key_version, state, issued);
-  Statement s(db_, (std::string(verb) + " INTO cards (card_id, holder_id, template, algorithm, key_version, state, "
-                                        "issued_at, updated_at, mac) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, ?, ?)")
-                      .c_str());
+  Statement s(*db_, (std::string("INSERT INTO cards (card_id, holder_id, template, algorithm, key_version, state, "
+                                 "issued_at, updated_at, mac) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, ?, ?)") +
+                     (replace ? " ON CONFLICT (card_id) DO UPDATE SET holder_id = excluded.holder_id, template = "
+                                "excluded.template, algorithm = excluded.algorithm, key_version = excluded.key_version, "
+                                "state = excluded.state, issued_at = excluded.issued_at, updated_at = "
+                                "excluded.updated_at, mac = excluded.mac"
+                              : ""))
+                        .c_str());
   s.bind(1, c.card_id).bind(2, c.holder_id).bind(3, c.template_name).bind(4, algorithm);
   s.bind(5, static_cast<std::int64_t>(c.key_version)).bind(6, state).bind(7, issued).bind(8, t).bind(9, ByteView(m));
   s.run("adding card " + c.card_id);
 }
 
 std::optional<CardRecord> Inventory::find_card(const std::string& card_id) {
-  Statement s(db_, (std::string(kCardColumns) + " WHERE card_id = ?").c_str());
+  Statement s(*db_, (std::string(kCardColumns) + " WHERE card_id = ?").c_str());
   s.bind(1, card_id);
   if (!s.step("looking up card " + card_id)) return std::nullopt;
   return checked_card(s);
@@ -498,7 +541,7 @@ std::optional<CardRecord> Inventory::find_card(const std::string& card_id) {
 
 std::vector<CardRecord> Inventory::list_cards(std::optional<CardState> state) {
   std::string sql = std::string(kCardColumns) + (state ? " WHERE state = ?" : "") + " ORDER BY issued_at, card_id";
-  Statement s(db_, sql.c_str());
+  Statement s(*db_, sql.c_str());
   if (state) s.bind(1, std::string(to_string(*state)));
   std::vector<CardRecord> out;
   while (s.step("listing cards")) out.push_back(checked_card(s));
@@ -506,7 +549,7 @@ std::vector<CardRecord> Inventory::list_cards(std::optional<CardState> state) {
 }
 
 std::vector<CardRecord> Inventory::cards_of_holder(const std::string& holder_id) {
-  Statement s(db_, (std::string(kCardColumns) + " WHERE holder_id = ? ORDER BY issued_at, card_id").c_str());
+  Statement s(*db_, (std::string(kCardColumns) + " WHERE holder_id = ? ORDER BY issued_at, card_id").c_str());
   s.bind(1, holder_id);
   std::vector<CardRecord> out;
   while (s.step("listing the cards of holder " + holder_id)) out.push_back(checked_card(s));
@@ -514,7 +557,7 @@ std::vector<CardRecord> Inventory::cards_of_holder(const std::string& holder_id)
 }
 
 std::vector<CardRecord> Inventory::list_cards_unverified() {
-  Statement s(db_, (std::string(kCardColumns) + " ORDER BY issued_at, card_id").c_str());
+  Statement s(*db_, (std::string(kCardColumns) + " ORDER BY issued_at, card_id").c_str());
   std::vector<CardRecord> out;
   while (s.step("listing cards")) out.push_back(card_from(s));
   return out;
@@ -529,7 +572,7 @@ void Inventory::set_card_state(const std::string& card_id, CardState to) {
                                        to_string(to));
   Bytes m = card_mac(card->card_id, card->holder_id, card->template_name, crypto::info(card->algorithm).name,
                      card->key_version, to_string(to), card->issued_at);
-  Statement s(db_, "UPDATE cards SET state = ?, updated_at = ?, mac = ? WHERE card_id = ?");
+  Statement s(*db_, "UPDATE cards SET state = ?, updated_at = ?, mac = ? WHERE card_id = ?");
   s.bind(1, std::string(to_string(to))).bind(2, now()).bind(3, ByteView(m)).bind(4, card_id);
   s.run("updating card " + card_id);
 }
@@ -538,14 +581,16 @@ void Inventory::store_escrowed(const EscrowTable& t, const std::string& card_id,
   Bytes iv = crypto::random_bytes(12);
   std::string aad = t.table == kPuks.table ? card_id : card_id + "/" + t.label;
   Bytes sealed = crypto::aes_gcm_seal(escrow_key, iv, view(aad), secret);
-  Statement s(db_, (std::string("INSERT OR REPLACE INTO ") + t.table +
-                    " (card_id, iv, ciphertext, created_at, mac) VALUES (?, ?, ?, ?, ?)").c_str());
+  Statement s(*db_, (std::string("INSERT INTO ") + t.table +
+                    " (card_id, iv, ciphertext, created_at, mac) VALUES (?, ?, ?, ?, ?) ON CONFLICT (card_id) DO UPDATE "
+                    "SET iv = excluded.iv, ciphertext = excluded.ciphertext, created_at = excluded.created_at, "
+                    "mac = excluded.mac").c_str());
   s.bind(1, card_id).bind(2, ByteView(iv)).bind(3, ByteView(sealed)).bind(4, now());
   s.bind(5, ByteView(escrow_mac(t, card_id, iv, sealed))).run(std::string("escrowing the ") + t.label + " of " + card_id);
 }
 
 SecureBytes Inventory::load_escrowed(const EscrowTable& t, const std::string& card_id, ByteView escrow_key) {
-  Statement s(db_, (std::string("SELECT iv, ciphertext, mac FROM ") + t.table + " WHERE card_id = ?").c_str());
+  Statement s(*db_, (std::string("SELECT iv, ciphertext, mac FROM ") + t.table + " WHERE card_id = ?").c_str());
   s.bind(1, card_id);
   std::string what = std::string("the escrowed ") + t.label + " of card " + card_id;
   if (!s.step("reading " + what)) throw Error(ErrorKind::not_found, std::string("no escrowed ") + t.label + " for card " + card_id);
@@ -584,12 +629,12 @@ void Inventory::commit_next_puk(const std::string& card_id, ByteView escrow_key)
     auto next = load_next_puk(card_id, escrow_key);
     if (!next) throw Error(ErrorKind::not_found, "no replacement PUK being escrowed for card " + card_id);
     store_puk(card_id, *next, escrow_key);
-    Statement s(db_, "DELETE FROM escrowed_next_puks WHERE card_id = ?");
+    Statement s(*db_, "DELETE FROM escrowed_next_puks WHERE card_id = ?");
     s.bind(1, card_id).run("completing the PUK rotation of " + card_id);
   });
 }
 void Inventory::forget_next_puk(const std::string& card_id) {
-  Statement s(db_, "DELETE FROM escrowed_next_puks WHERE card_id = ?");
+  Statement s(*db_, "DELETE FROM escrowed_next_puks WHERE card_id = ?");
   s.bind(1, card_id).run("abandoning the PUK rotation of " + card_id);
 }
 
@@ -605,30 +650,33 @@ std::optional<Pin> Inventory::load_first_pin(const std::string& card_id, ByteVie
   }
 }
 void Inventory::forget_first_pin(const std::string& card_id) {
-  Statement s(db_, "DELETE FROM escrowed_first_pins WHERE card_id = ?");
+  Statement s(*db_, "DELETE FROM escrowed_first_pins WHERE card_id = ?");
   s.bind(1, card_id).run("forgetting the first PIN of " + card_id);
 }
 
 void Inventory::set_issuance_step(const std::string& card_id, const std::string& step) {
-  Statement s(db_, "INSERT OR REPLACE INTO issuance_progress (card_id, step, updated_at) VALUES (?, ?, ?)");
+  Statement s(*db_, "INSERT INTO issuance_progress (card_id, step, updated_at) VALUES (?, ?, ?) "
+                   "ON CONFLICT (card_id) DO UPDATE SET step = excluded.step, updated_at = excluded.updated_at");
   s.bind(1, card_id).bind(2, step).bind(3, now()).run("recording the issuance of " + card_id);
 }
 
 std::string Inventory::issuance_step(const std::string& card_id) {
-  Statement s(db_, "SELECT step FROM issuance_progress WHERE card_id = ?");
+  Statement s(*db_, "SELECT step FROM issuance_progress WHERE card_id = ?");
   s.bind(1, card_id);
   return s.step("reading the issuance of " + card_id) ? s.text(0) : std::string();
 }
 
 void Inventory::store_certificate(const std::string& card_id, std::uint8_t slot, ByteView der,
                                   const std::string& not_after) {
-  Statement s(db_, "INSERT OR REPLACE INTO certificates (card_id, slot, der, not_after, created_at) VALUES (?,?,?,?,?)");
+  Statement s(*db_, "INSERT INTO certificates (card_id, slot, der, not_after, created_at) VALUES (?,?,?,?,?) "
+                   "ON CONFLICT (card_id, slot) DO UPDATE SET der = excluded.der, not_after = excluded.not_after, "
+                   "created_at = excluded.created_at");
   s.bind(1, card_id).bind(2, static_cast<std::int64_t>(slot)).bind(3, der).bind(4, not_after).bind(5, now());
   s.run("recording a certificate of " + card_id);
 }
 
 std::vector<StoredCertificate> Inventory::certificates(const std::string& card_id) {
-  Statement s(db_, "SELECT slot, der, not_after FROM certificates WHERE card_id = ? ORDER BY slot");
+  Statement s(*db_, "SELECT slot, der, not_after FROM certificates WHERE card_id = ? ORDER BY slot");
   s.bind(1, card_id);
   std::vector<StoredCertificate> out;
   while (s.step("reading the certificates of " + card_id))
@@ -645,7 +693,7 @@ void Inventory::add_operator(Operator o) {
     throw Error(ErrorKind::conflict, "operator '" + o.name + "' is registered already",
                 "remove the operator first to change the role: cardctl operator remove " + o.name);
   if (o.added_at.empty()) o.added_at = now();
-  Statement s(db_, "INSERT INTO operators (name, role, added_at, added_by, mac) VALUES (?, ?, ?, ?, ?)");
+  Statement s(*db_, "INSERT INTO operators (name, role, added_at, added_by, mac) VALUES (?, ?, ?, ?, ?)");
   s.bind(1, o.name).bind(2, o.role).bind(3, o.added_at).bind(4, o.added_by).bind(5, ByteView(operator_mac(o)));
   s.run("registering operator " + o.name);
 }
@@ -653,12 +701,12 @@ void Inventory::add_operator(Operator o) {
 void Inventory::remove_operator(const std::string& name) {
   if (!find_operator(name))
     throw Error(ErrorKind::not_found, "no operator '" + name + "' is registered", "cardctl operator list shows them");
-  Statement s(db_, "DELETE FROM operators WHERE name = ?");
+  Statement s(*db_, "DELETE FROM operators WHERE name = ?");
   s.bind(1, name).run("removing operator " + name);
 }
 
 std::optional<Operator> Inventory::find_operator(const std::string& name) {
-  Statement s(db_, "SELECT name, role, added_at, added_by, mac FROM operators WHERE name = ?");
+  Statement s(*db_, "SELECT name, role, added_at, added_by, mac FROM operators WHERE name = ?");
   s.bind(1, name);
   if (!s.step("looking up operator " + name)) return std::nullopt;
   Operator o{s.text(0), s.text(1), s.text(2), s.text(3)};
@@ -668,7 +716,7 @@ std::optional<Operator> Inventory::find_operator(const std::string& name) {
 }
 
 int Inventory::operator_count() {
-  Statement s(db_, "SELECT count(*) FROM operators");
+  Statement s(*db_, "SELECT count(*) FROM operators");
   s.step("counting operators");
   return static_cast<int>(s.integer(0));
 }
@@ -676,7 +724,7 @@ int Inventory::operator_count() {
 std::vector<Operator> Inventory::list_operators() {
   std::vector<std::string> names;
   {
-    Statement s(db_, "SELECT name FROM operators ORDER BY name");
+    Statement s(*db_, "SELECT name FROM operators ORDER BY name");
     while (s.step("listing operators")) names.push_back(s.text(0));
   }
   std::vector<Operator> out;
@@ -685,7 +733,8 @@ std::vector<Operator> Inventory::list_operators() {
 }
 
 void Inventory::write_audit_head(std::uint64_t seq, const std::string& hash) {
-  Statement s(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)");
+  Statement s(*db_, "INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   s.bind(1, std::to_string(seq) + " " + hash + " " + to_hex(head_mac(seq, hash))).run("recording the audit head");
 }
 
@@ -699,7 +748,7 @@ void Inventory::set_audit_head(std::uint64_t seq, const std::string& hash) {
 }
 
 std::optional<std::pair<std::uint64_t, std::string>> Inventory::audit_head() {
-  Statement s(db_, "SELECT value FROM meta WHERE key = 'audit_head'");
+  Statement s(*db_, "SELECT value FROM meta WHERE key = 'audit_head'");
   if (!s.step("reading the audit head")) return std::nullopt;
   std::string v = s.text(0);
   auto sp1 = v.find(' ');
@@ -719,6 +768,91 @@ std::optional<std::pair<std::uint64_t, std::string>> Inventory::audit_head() {
   throw Error(ErrorKind::io, "the audit trail's head in the inventory " + path_ + " is not valid", kTampered);
 }
 
+bool Inventory::holds_audit_trail() const { return db_->dialect() == Dialect::postgres; }
+
+std::vector<std::string> Inventory::audit_lines() {
+  std::vector<std::string> out;
+  Statement s(*db_, "SELECT seq, line FROM audit_trail ORDER BY seq");
+  while (s.step("reading the audit trail")) out.push_back(s.text(1));
+  return out;
+}
+
+std::string Inventory::last_audit_line() {
+  Statement s(*db_, "SELECT line FROM audit_trail ORDER BY seq DESC LIMIT 1");
+  return s.step("reading the audit trail") ? s.text(0) : std::string();
+}
+
+void Inventory::add_audit_line(std::uint64_t seq, const std::string& line) {
+  if (!db_->in_transaction()) throw Error(ErrorKind::internal, "an audit entry is added inside a transaction");
+  Statement s(*db_, "INSERT INTO audit_trail (seq, line) VALUES (?, ?)");
+  s.bind(1, static_cast<std::int64_t>(seq)).bind(2, line).run("writing the audit trail");
+}
+
+namespace {
+// The tables a copy moves, parents first, each column as t (text), n (text, NULL when empty), i (integer), b (blob).
+struct CopiedTable {
+  const char* name;
+  const char* columns;
+  const char* kinds;
+};
+constexpr CopiedTable kCopiedTables[] = {
+    {"holders", "holder_id, name, created_at, email", "tttt"},
+    {"cards", "card_id, holder_id, template, algorithm, key_version, state, issued_at, updated_at, mac", "tnttittb"},
+    {"security_answers", "holder_id, question_id, salt, hash, n, r, p, mac", "ttbbiiib"},
+    {"escrowed_puks", "card_id, iv, ciphertext, created_at, mac", "tbbtb"},
+    {"escrowed_first_pins", "card_id, iv, ciphertext, created_at, mac", "tbbtb"},
+    {"escrowed_next_puks", "card_id, iv, ciphertext, created_at, mac", "tbbtb"},
+    {"issuance_progress", "card_id, step, updated_at", "ttt"},
+    {"certificates", "card_id, slot, der, not_after, created_at", "titt"},
+    {"operators", "name, role, added_at, added_by, mac", "ttttb"},
+};
+}  // namespace
+
+std::size_t Inventory::copy_rows_into(Inventory& to) {
+  if (to.installation_id_ != installation_id_)
+    throw Error(ErrorKind::internal, "rows are copied between inventories of one installation only");
+  std::size_t rows = 0;
+  for (const auto& t : kCopiedTables) {
+    const std::string kinds = t.kinds;
+    std::string marks;
+    for (char k : kinds) marks += std::string(marks.empty() ? "" : ", ") + (k == 'n' ? "nullif(?, '')" : "?");
+    Statement from(*db_, (std::string("SELECT ") + t.columns + " FROM " + t.name).c_str());
+    const std::string insert = std::string("INSERT INTO ") + t.name + " (" + t.columns + ") VALUES (" + marks + ")";
+    while (from.step(std::string("reading ") + t.name)) {
+      Statement ins(*to.db_, insert.c_str());
+      for (std::size_t c = 0; c < kinds.size(); ++c) {
+        const int col = static_cast<int>(c);
+        if (kinds[c] == 'i') {
+          ins.bind(col + 1, from.integer(col));
+        } else if (kinds[c] == 'b') {
+          Bytes b = from.blob(col);
+          ins.bind(col + 1, ByteView(b));
+        } else {
+          ins.bind(col + 1, from.text(col));
+        }
+      }
+      ins.run(std::string("copying ") + t.name);
+      ++rows;
+    }
+  }
+  Statement head(*db_, "SELECT value FROM meta WHERE key = 'audit_head'");
+  if (head.step("reading the audit head")) {
+    Statement ins(*to.db_, "INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    ins.bind(1, head.text(0)).run("copying the audit head");
+  }
+  return rows;
+}
+
+bool Inventory::holds_installation_data() {
+  for (const char* table : {"holders", "cards", "operators"}) {
+    Statement s(*db_, (std::string("SELECT count(*) FROM ") + table).c_str());
+    if (s.step("reading the inventory") && s.integer(0) > 0) return true;
+  }
+  Statement s(*db_, "SELECT count(*) FROM meta WHERE key = 'audit_head'");
+  return s.step("reading the inventory") && s.integer(0) > 0;
+}
+
 std::vector<std::string> Inventory::check_rows() {
   std::vector<std::string> problems;
   auto collect = [&](const std::function<void()>& fn) {
@@ -729,18 +863,18 @@ std::vector<std::string> Inventory::check_rows() {
     }
   };
   {
-    Statement s(db_, kCardColumns);
+    Statement s(*db_, kCardColumns);
     while (s.step("checking the inventory")) collect([&] { checked_card(s); });
   }
   {
-    Statement s(db_, "SELECT holder_id, question_id FROM security_answers");
+    Statement s(*db_, "SELECT holder_id, question_id FROM security_answers");
     while (s.step("checking the inventory")) {
       std::string holder = s.text(0), question = s.text(1);
       collect([&] { answer_params(holder, question); });
     }
   }
   for (const EscrowTable* t : {&kPuks, &kFirstPins, &kNextPuks}) {
-    Statement s(db_, (std::string("SELECT card_id, iv, ciphertext, mac FROM ") + t->table).c_str());
+    Statement s(*db_, (std::string("SELECT card_id, iv, ciphertext, mac FROM ") + t->table).c_str());
     while (s.step("checking the inventory"))
       collect([&] {
         check_mac(s.blob(3), {view(t->label), view(s.text(0)), s.blob(1), s.blob(2)},
@@ -748,7 +882,7 @@ std::vector<std::string> Inventory::check_rows() {
       });
   }
   {
-    Statement s(db_, "SELECT name FROM operators");
+    Statement s(*db_, "SELECT name FROM operators");
     while (s.step("checking the inventory")) {
       std::string name = s.text(0);
       collect([&] { find_operator(name); });

@@ -60,6 +60,11 @@ class Site {
   /// The same with the keystore's file key, as an operator's card unwraps it (cardctl-operator(1)).
   static Site open_with_file_key(const SitePaths& paths, ByteView file_key);
 
+  /// The same with a keystore already open (the one of this installation).
+  static Site open_with_keystore(const SitePaths& paths, store::Keystore keystore) {
+    return open_with(paths, std::move(keystore));
+  }
+
   /// The same installation with its own inventory connection (one per thread: SQLite transactions belong to a
   /// connection), sharing nothing mutable with this one.
   Site another_connection() const;
@@ -70,6 +75,10 @@ class Site {
   /// The audit trail, verified against the inventory's head; Error(io) when it is not intact, since the
   /// helpdesk's limits are read from it.
   std::vector<store::AuditEntry> verified_audit();
+  /// The trail's lines, from its file or (PostgreSQL) from the database; unverified.
+  std::vector<std::string> audit_lines();
+  /// "the audit trail PATH" or "the audit trail in URL", for messages.
+  std::string audit_location() const;
   /// The trail's last entry as the inventory recorded it (MAC checked); Error(io) when the record is missing.
   std::optional<store::AuditHead> audit_head();
 

@@ -55,6 +55,14 @@ struct AuditVerification {
   AuditHead head;
 };
 
+/// The line that records entry after `last` (the trail's last line, "" for an empty trail): its canonical JSON with
+/// the next seq and last's hash, then the MAC under key. Error(usage) as audit_canonical.
+std::string audit_line_after(const std::string& last, const AuditEntry& entry, ByteView key);
+/// The (seq, hash) a line makes the trail's head.
+AuditHead audit_head_of(const std::string& line);
+/// The lines of a trail file ("" lines excluded; an unterminated last line included); none when it is missing.
+std::vector<std::string> audit_file_lines(const std::string& path);
+
 /// Checks every line's MAC, sequence and chain, and (when given) that the trail ends at expected_head, so that
 /// deleting or truncating the last entries is found too.
 AuditVerification verify_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected_head);
@@ -65,6 +73,9 @@ struct VerifiedAudit {
 };
 /// verify_audit, and the entries parsed (the security-relevant counts are computed from these).
 VerifiedAudit read_audit(const std::string& path, ByteView key, const std::optional<AuditHead>& expected_head);
+/// The same over a trail's lines, wherever they are kept (a file, or a database: Inventory::audit_lines()).
+VerifiedAudit read_audit_lines(const std::vector<std::string>& lines, ByteView key,
+                               const std::optional<AuditHead>& expected_head);
 
 struct AuditFilter {
   std::string since, until;  // ISO-8601 prefixes compared as strings (audit_time_bound makes them)
@@ -72,6 +83,7 @@ struct AuditFilter {
 };
 /// The entries that match, as parsed fields (for `cardctl audit show`).
 std::vector<AuditEntry> query_audit(const std::string& path, const AuditFilter& filter);
+std::vector<AuditEntry> query_audit_lines(const std::vector<std::string>& lines, const AuditFilter& filter);
 
 /// A --since/--until value as the prefix of the trail's UTC timestamps it means: "2026-11-01",
 /// "2026-11-01T10:00", "2026-11-01 10:00:30Z", or relative to now: "30m", "24h", "7d", "2w", "today",

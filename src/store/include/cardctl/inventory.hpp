@@ -18,9 +18,8 @@
 #include "cardctl/crypto.hpp"
 #include "cardctl/secret.hpp"
 
-struct sqlite3;
-
 namespace cardctl::store {
+class Database;
 class Statement;
 struct EscrowTable;
 }
@@ -67,6 +66,9 @@ struct Operator {
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 std::string iso8601(std::chrono::system_clock::time_point t);
 
+/// Whether an inventory location is a PostgreSQL URL (postgresql:// or postgres://) rather than an SQLite file.
+bool is_database_url(std::string_view location);
+
 /// Normalises a spoken answer: ASCII case folded, punctuation dropped, whitespace collapsed and trimmed.
 SecureString normalise_answer(std::string_view answer);
 
@@ -92,18 +94,23 @@ bool answer_scrypt_acceptable(const crypto::ScryptParams& p);
 
 class Inventory {
  public:
-  /// Opens (creating it only with options.create) and migrates to the current schema. Error(io) when the file
-  /// is not a database, is missing or empty, is open to other users, or belongs to another installation;
-  /// Error(conflict) when it is locked beyond the busy timeout; a schema newer than this build knows is refused.
-  static Inventory open(const std::string& path, InventoryOptions options = {});
+  /// Opens (creating it only with options.create) and migrates to the current schema. location: an SQLite file,
+  /// or a postgresql:// URL (docs/architecture.md#several-workstations). Error(io) when the file is not a
+  /// database, is missing or empty, is open to other users, or belongs to another installation, or the server
+  /// cannot be reached; Error(conflict) when it is locked beyond the busy timeout; a schema newer than this build
+  /// knows is refused.
+  static Inventory open(const std::string& location, InventoryOptions options = {});
   Inventory(Inventory&&) noexcept;
   Inventory& operator=(Inventory&&) noexcept;
   ~Inventory();
 
-  static constexpr int kSchemaVersion = 5;
+  static int current_schema_version();
   int schema_version();
+  /// The file's path or the database's URL.
+  const std::string& location() const { return path_; }
 
-  /// Runs fn in BEGIN IMMEDIATE ... COMMIT (ROLLBACK on exception). Writers queue for up to the busy timeout.
+  /// Runs fn in one write transaction (ROLLBACK on exception): BEGIN IMMEDIATE on SQLite, an advisory lock on
+  /// PostgreSQL, so writers on every workstation run one at a time. Writers queue for up to the busy timeout.
   void with_transaction(const std::function<void()>& fn);
   /// The same, returning what fn returns.
   template <class F>
@@ -167,6 +174,20 @@ class Inventory {
 
   const std::string& installation_id() const { return installation_id_; }
 
+  /// Whether the audit trail is kept in this database (PostgreSQL: one trail for every workstation) rather than
+  /// in a file beside it. Then its lines are read and appended here, inside with_transaction.
+  bool holds_audit_trail() const;
+  std::vector<std::string> audit_lines();
+  std::string last_audit_line();  // "" for an empty trail
+  void add_audit_line(std::uint64_t seq, const std::string& line);
+
+  /// Copies every row (MACs as they are: they do not depend on where a row is kept) and the audit head into `to`,
+  /// an inventory of the same installation, inside the caller's transactions (cardctl-site(1), migrate). Returns
+  /// the number of rows.
+  std::size_t copy_rows_into(Inventory& to);
+  /// Whether any holder, card, operator or audit head is recorded (a migration's target must hold none).
+  bool holds_installation_data();
+
   /// Every row whose MAC does not match, as "card 12345678: ..." lines (for `cardctl audit verify`).
   std::vector<std::string> check_rows();
 
@@ -176,7 +197,7 @@ class Inventory {
  private:
   Inventory() = default;
   void exec(const char* sql);
-  void write_card(const CardRecord& c, const char* verb);
+  void write_card(const CardRecord& c, bool replace);
   void migrate(int from);
   void seal_unsealed_rows();
   struct StoredAnswer {
@@ -201,7 +222,7 @@ class Inventory {
   void write_audit_head(std::uint64_t seq, const std::string& hash);
   Bytes mac(std::initializer_list<ByteView> fields) const;
   void check_mac(ByteView stored, std::initializer_list<ByteView> fields, const std::string& what) const;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<Database> db_;
   std::string installation_id_;
   std::string path_;
   InventoryOptions options_;
