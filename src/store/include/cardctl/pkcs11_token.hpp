@@ -1,4 +1,4 @@
-// Layer 8: a master key kept in a PKCS#11 token (docs/architecture.md#master-keys-in-a-pkcs11-token-building-block).
+// Layer 8: a master key kept in a PKCS#11 token (docs/architecture.md#master-keys-in-a-pkcs11-token).
 // The key is an AES-256 secret-key object that is sensitive and not extractable; cardctl only asks the token for
 // AES-CMAC (CKM_AES_CMAC, PKCS#11 v2.40) over the KBKDF's input blocks, so the key never leaves the token. The
 // module is loaded with dlopen from the path given (no link to any one module); the token and the key are named
