@@ -20,6 +20,8 @@ struct InitOptions {
   std::optional<std::uint32_t> key_version;
   std::optional<std::uint64_t> scrypt_n;  // hidden: fast keystores for tests
   std::string inventory;  // --inventory / CARDCTL_INVENTORY: a postgresql:// URL; empty: SQLite in the directory
+  std::optional<std::string> master_key;  // --master-key pkcs11:URI: the master key in a PKCS#11 token
+  std::string pkcs11_module;              // --pkcs11-module / CARDCTL_PKCS11_MODULE
   // --so-token
   bool so_token = false;
   bool dry_run = false;

@@ -75,6 +75,12 @@ void add_site_options(CLI::App& app, SiteOptions& options) {
       ->envname("CARDCTL_OPERATOR_CARD")
       ->type_name("READER");
   add_secret_file_option(app, options.operator_pin, "Read the operator card's PIN from FILE (mode 0600)");
+  add_secret_file_option(app, options.token_pin,
+                         "Read the PIN of the PKCS#11 token that holds the master keys from FILE (mode 0600)");
+}
+
+lifecycle::TokenPinSource token_pin_source(const SiteOptions& options, const Context& ctx) {
+  return [&options, &ctx] { return ctx.secret<Pin>(options.token_pin); };
 }
 
 lifecycle::Site open_site(const SiteOptions& options, const Context& ctx, std::string_view command) {
@@ -82,6 +88,7 @@ lifecycle::Site open_site(const SiteOptions& options, const Context& ctx, std::s
   if (!options.operator_card.empty()) {
     auto site = open_with_operator_card(options, ctx, command);
     lifecycle::authorize(site, options.card_operator, command);
+    site.token_pin = token_pin_source(options, ctx);
     return site;
   }
   auto paths = options.paths();
@@ -89,6 +96,7 @@ lifecycle::Site open_site(const SiteOptions& options, const Context& ctx, std::s
   Passphrase pass = ctx.secret<Passphrase>(options.passphrase);
   auto site = lifecycle::Site::open(paths, pass);
   lifecycle::authorize(site, options.op(), command);
+  site.token_pin = token_pin_source(options, ctx);
   return site;
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/params.h>
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,12 @@ AdminKey derive_admin_key(const MasterKey& master, AdminAlgorithm a, std::string
                           std::uint32_t key_version) {
   if (master.size() != 32) throw Error(ErrorKind::usage, "a master admin key must be 32 bytes");
   return derive_admin_key(key_prf(master.bytes(), KbkdfParams{}), a, card_id, key_version);
+}
+
+Prf master_key_prf(const MasterKey& master) {
+  if (master.size() != 32) throw Error(ErrorKind::usage, "a master admin key must be 32 bytes");
+  auto key = std::make_shared<const MasterKey>(master.clone());
+  return [key](ByteView m) { return evp_mac("CMAC", OSSL_MAC_PARAM_CIPHER, "AES-256-CBC", key->bytes(), m); };
 }
 
 SecureBytes scrypt(ByteView passphrase, ByteView salt, std::size_t out_len, const ScryptParams& sp) {

@@ -27,7 +27,7 @@ Pin random_pin(const policy::PinRules& rules, const crypto::RandomSource& random
 AdminKey admin_key_for(Site& site, const store::CardRecord& card) {
   const auto& tpl = site.policy.card_template(card.template_name);
   if (!tpl.diversify) return site.keystore.fixed_key(tpl.fixed_key).key.clone();
-  return crypto::derive_admin_key(site.keystore.master(card.key_version), card.algorithm, card.card_id, card.key_version);
+  return site.derive_admin_key(card.key_version, card.algorithm, card.card_id);
 }
 
 namespace {
@@ -398,8 +398,7 @@ IssueResult issue_card(Site& site, piv::PivSession& session, IssueRequest req) {
   for (const auto& slot : tpl.slots) crypto::check_profile(certificate_profile(tpl, slot.slot, is.holder));
   if (tpl.diversify) {
     is.result.key_version = site.keystore.current_version();
-    is.new_key = crypto::derive_admin_key(site.keystore.master(is.result.key_version), tpl.admin_algorithm,
-                                          is.result.card_id, is.result.key_version);
+    is.new_key = site.derive_admin_key(is.result.key_version, tpl.admin_algorithm, is.result.card_id);
   } else {
     is.new_key = site.keystore.fixed_key(tpl.fixed_key).key.clone();
   }

@@ -46,11 +46,16 @@ void finish_offline_unblock(piv::PivSession& session, const PendingChallenge& pe
 
 Bytes compute_response(const MasterKey& master, crypto::AdminAlgorithm algorithm, std::string_view card_id,
                        std::uint32_t key_version, ByteView challenge) {
+  return compute_response(crypto::master_key_prf(master), algorithm, card_id, key_version, challenge);
+}
+
+Bytes compute_response(const crypto::Prf& master_prf, crypto::AdminAlgorithm algorithm, std::string_view card_id,
+                       std::uint32_t key_version, ByteView challenge) {
   const auto& info = crypto::info(algorithm);
   if (challenge.size() != info.block_length)
     throw Error(ErrorKind::usage, std::string("a ") + info.display + " challenge is " +
                                       std::to_string(info.block_length * 2) + " hex digits");
-  AdminKey key = crypto::derive_admin_key(master, algorithm, card_id, key_version);
+  AdminKey key = crypto::derive_admin_key(master_prf, algorithm, card_id, key_version);
   return crypto::encrypt_block(algorithm, key.bytes(), challenge);
 }
 

@@ -102,7 +102,7 @@ RespondResult respond(Site& site, const RespondRequest& r) {
   std::string digest;  // the same challenge answered twice counts once
   if (!r.disclose_puk) {
     Bytes challenge = parse_code(r.challenge, r.card_id, algorithm, "challenge", r.no_check);
-    response = compute_response(site.keystore.master(version), algorithm, r.card_id, version, challenge);
+    response = compute_response(site.master_prf(version), algorithm, r.card_id, version, challenge);
     const std::string bound = r.card_id + "/" + std::to_string(version) + "/" + to_hex(challenge);
     digest = to_hex(ByteView(crypto::sha256(view(bound))).first(16));
   }

@@ -13,6 +13,7 @@
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
+#include "cardctl/master_token.hpp"
 #include "cardctl/phase_time.hpp"
 
 namespace cardctl::lifecycle {
@@ -95,9 +96,12 @@ Site Site::init(const SitePaths& given, const Passphrase& passphrase, const Init
                 "check that " + parent + " is writable and not full");
   SitePaths building{buf.data()};
   try {
-    store::KeystoreOptions ko{false, options.scrypt, options.import_master ? &*options.import_master : nullptr,
-                              options.import_version.value_or(1)};
+    const MasterKey* import = options.import_master ? &*options.import_master : nullptr;
+    store::KeystoreOptions ko{false, options.scrypt, options.master_token_uri ? nullptr : import,
+                              options.import_version.value_or(1), options.master_token_uri};
     auto ks = store::Keystore::create(building.keystore(), passphrase, ko);
+    if (options.master_token_uri)  // docs/architecture.md#master-keys-in-a-pkcs11-token
+      create_master_in_token(options.config.pkcs11_module, *options.master_token_uri, options.token_pin, import);
     files::write_atomic(building.policy(), files::read(options.policy_file), 0600);
     if (!options.config.local_inventory() || !options.config.pkcs11_module.empty())
       save_site_config(building.site_config(), options.config);
@@ -178,7 +182,10 @@ std::string Site::helpdesk_period_start() {
 Site Site::another_connection() const {
   auto ks = keystore.clone();
   auto inv = store::Inventory::open(inventory_location(), inventory_options(ks, false));
-  return Site(paths, config, std::move(ks), std::move(inv), policy);
+  Site site(paths, config, std::move(ks), std::move(inv), policy);
+  site.tokens_ = tokens_;
+  site.token_pin = token_pin;
+  return site;
 }
 
 std::optional<store::AuditHead> Site::audit_head() {
@@ -216,6 +223,7 @@ MasterKey read_master_key_file(const std::string& path) {
 }
 
 std::uint32_t rotate_master_key(Site& site, const std::string& operator_name) {
+  if (site.keystore.in_token(site.keystore.current_version())) return rotate_master_key_in_token(site, operator_name);
   const std::uint32_t version = site.keystore.rotate();
   site.keystore.save();
   site.audit({"", operator_name, "rotate", "", "", "ok", "", {{"key_version", std::to_string(version)}}});

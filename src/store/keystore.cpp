@@ -17,11 +17,13 @@ constexpr std::size_t kKeyLength = 32;
 constexpr std::size_t kMinPassphrase = 8;
 constexpr std::uint64_t kMinScryptN = 1024;
 
-// The decrypted payload: a sequence of records, each a type byte and its fields.
+// The decrypted payload: a sequence of records, each a type byte and its fields. kToken (format 3 only,
+// keystore_file.hpp): a master key version in a PKCS#11 token, version (4) | URI length (2) | URI.
 enum Record : std::uint8_t {
-  kMaster = 'M', kCurrent = 'C', kEscrow = 'E', kAudit = 'A', kFixed = 'F', kInstallation = 'I'
+  kMaster = 'M', kCurrent = 'C', kEscrow = 'E', kAudit = 'A', kFixed = 'F', kInstallation = 'I', kToken = 'T'
 };
 constexpr std::size_t kInstallationIdLength = 16;
+constexpr std::size_t kMaxTokenUri = 4096;
 
 void put_u32(SecureBytes& out, std::uint32_t v) {
   for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
@@ -44,7 +46,22 @@ struct Reader {
     return v;
   }
   std::uint8_t u8() { return take(1)[0]; }
+  std::uint16_t u16() {
+    auto b = take(2);
+    return static_cast<std::uint16_t>(b[0] << 8 | b[1]);
+  }
 };
+
+// A master key's PKCS#11 URI as the keystore records it: RFC 7512's scheme, no PIN (the lifecycle layer parses
+// it fully with store::Pkcs11Uri before recording it).
+void check_token_uri(const std::string& uri) {
+  if (uri.rfind("pkcs11:", 0) != 0 || uri.size() > kMaxTokenUri)
+    throw Error(ErrorKind::usage, "a master key in a token is named by a pkcs11: URI (RFC 7512)",
+                "e.g. pkcs11:token=cardctl;object=cardctl-master-v1");
+  if (uri.find("pin-value") != std::string::npos || uri.find("pin-source") != std::string::npos)
+    throw Error(ErrorKind::usage, "a PIN never goes in a master key's PKCS#11 URI",
+                "remove pin-value or pin-source; cardctl asks for the token's PIN");
+}
 
 void check_passphrase(const Passphrase& passphrase) {
   if (passphrase.size() < kMinPassphrase)
@@ -76,14 +93,21 @@ Keystore Keystore::create(const std::string& path, const Passphrase& passphrase,
   if (options.initial_version == 0)
     throw Error(ErrorKind::usage, "key versions start at 1",
                 "give --key-version 1 or higher, or leave it out for the next free version");
+  if (options.initial_token_uri) {
+    if (options.initial_master) throw Error(ErrorKind::usage, "the first master key is either given bytes or in a token");
+    check_token_uri(*options.initial_token_uri);
+  }
   Keystore ks;
   ks.path_ = path;
   ks.scrypt_ = options.scrypt;
   ks.salt_ = crypto::random_bytes(kf::kSaltLength);
   ks.file_key_ = file_key(passphrase, ks.salt_, ks.scrypt_);
-  ks.current_ = options.initial_master ? options.initial_version : 1;
-  ks.masters_.emplace(ks.current_, options.initial_master ? options.initial_master->clone()
-                                                          : MasterKey(to_secure(crypto::random_bytes(kKeyLength))));
+  ks.current_ = options.initial_master || options.initial_token_uri ? options.initial_version : 1;
+  if (options.initial_token_uri)
+    ks.token_masters_.emplace(ks.current_, *options.initial_token_uri);
+  else
+    ks.masters_.emplace(ks.current_, options.initial_master ? options.initial_master->clone()
+                                                            : MasterKey(to_secure(crypto::random_bytes(kKeyLength))));
   ks.escrow_ = to_secure(crypto::random_bytes(kKeyLength));
   ks.audit_ = to_secure(crypto::random_bytes(kKeyLength));
   ks.installation_id_ = to_hex(crypto::random_bytes(kInstallationIdLength));
@@ -135,6 +159,13 @@ SecureBytes Keystore::serialise() const {
     put_u32(out, version);
     put(out, key.bytes());
   }
+  for (const auto& [version, uri] : token_masters_) {
+    out.push_back(kToken);
+    put_u32(out, version);
+    out.push_back(static_cast<std::uint8_t>(uri.size() >> 8));
+    out.push_back(static_cast<std::uint8_t>(uri.size()));
+    put(out, view(uri));
+  }
   out.push_back(kCurrent);
   put_u32(out, current_);
   out.push_back(kEscrow);
@@ -165,7 +196,17 @@ void Keystore::parse(ByteView plain) {
     switch (in.u8()) {
       case kMaster: {
         std::uint32_t v = in.u32();
-        if (v == 0 || !masters_.emplace(v, MasterKey(in.take(kKeyLength))).second) kf::damaged(path_, "bad master key");
+        if (v == 0 || token_masters_.count(v) || !masters_.emplace(v, MasterKey(in.take(kKeyLength))).second)
+          kf::damaged(path_, "bad master key");
+        break;
+      }
+      case kToken: {
+        std::uint32_t v = in.u32();
+        auto uri = in.take(in.u16());
+        std::string text(uri.begin(), uri.end());
+        if (v == 0 || masters_.count(v) || text.rfind("pkcs11:", 0) != 0 ||
+            !token_masters_.emplace(v, std::move(text)).second)
+          kf::damaged(path_, "bad master key in a token");
         break;
       }
       case kCurrent:
@@ -198,14 +239,14 @@ void Keystore::parse(ByteView plain) {
       default: kf::damaged(path_, "unknown record");
     }
   }
-  if (masters_.empty() || !masters_.count(current_) || escrow_.size() != kKeyLength || audit_.size() != kKeyLength)
+  if ((masters_.empty() && token_masters_.empty()) || !has_version(current_) || escrow_.size() != kKeyLength || audit_.size() != kKeyLength)
     kf::damaged(path_, "keys missing");
 }
 
 void Keystore::save() {
   Bytes nonce = crypto::random_bytes(kf::kNonceLength);  // fresh for every write under this key
   SecureBytes plain = serialise();
-  Bytes aad = kf::header(scrypt_, salt_, nonce, plain.size() + kf::kTagLength);
+  Bytes aad = kf::header(scrypt_, salt_, nonce, plain.size() + kf::kTagLength, !token_masters_.empty());
   Bytes sealed = crypto::aes_gcm_seal(file_key_, nonce, aad, plain);
   files::write_atomic(path_, concat({aad, sealed}), 0600);
 }
@@ -237,34 +278,77 @@ CardUnlockEntry Keystore::wrap_file_key(const std::string& operator_name, const 
 std::vector<std::uint32_t> Keystore::versions() const {
   std::vector<std::uint32_t> out;
   for (const auto& [v, _] : masters_) out.push_back(v);
+  for (const auto& [v, _] : token_masters_) out.push_back(v);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 const MasterKey& Keystore::master(std::uint32_t version) const {
   auto it = masters_.find(version);
-  if (it == masters_.end())
+  if (it == masters_.end()) {
+    if (auto t = token_masters_.find(version); t != token_masters_.end())
+      throw Error(ErrorKind::unsupported,
+                  version_text(version) + " is kept in a PKCS#11 token (" + t->second + ") and never leaves it",
+                  "derive with the token (lifecycle::Site::master_prf), which asks for the token's PIN");
     throw Error(ErrorKind::not_found, "no " + version_text(version) + " in the keystore " + path_,
                 "the card was issued under a key this keystore does not have: import it (cardctl init --import)");
+  }
   return it->second;
 }
 
-std::uint32_t Keystore::rotate() {
-  std::uint32_t last = masters_.rbegin()->first;
+bool Keystore::in_token(std::uint32_t version) const { return token_masters_.count(version) != 0; }
+
+const std::string& Keystore::token_uri(std::uint32_t version) const {
+  auto it = token_masters_.find(version);
+  if (it == token_masters_.end()) {
+    if (masters_.count(version))
+      throw Error(ErrorKind::usage, version_text(version) + " is kept in the keystore file, not in a PKCS#11 token");
+    throw Error(ErrorKind::not_found, "no " + version_text(version) + " in the keystore " + path_);
+  }
+  return it->second;
+}
+
+std::uint32_t Keystore::next_version() const {
+  std::uint32_t last = versions().back();
   if (last == UINT32_MAX) throw Error(ErrorKind::conflict, "no master key version is left after " + std::to_string(last));
-  masters_.emplace(last + 1, MasterKey(to_secure(crypto::random_bytes(kKeyLength))));
-  current_ = last + 1;
+  return last + 1;
+}
+
+std::uint32_t Keystore::add_token_master(const std::string& uri, std::optional<std::uint32_t> version,
+                                         bool make_current) {
+  check_token_uri(uri);
+  std::uint32_t v = version ? *version : next_version();
+  if (v == 0)
+    throw Error(ErrorKind::usage, "key versions start at 1",
+                "give --key-version 1 or higher, or leave it out for the next free version");
+  if (has_version(v))
+    throw Error(ErrorKind::conflict, version_text(v) + " already exists in the keystore",
+                "give another version: --key-version N");
+  for (const auto& [existing, u] : token_masters_)
+    if (u == uri)
+      throw Error(ErrorKind::conflict, "the key " + uri + " is already " + version_text(existing),
+                  "name a new key object for the new version (object=...)");
+  token_masters_.emplace(v, uri);
+  if (make_current) current_ = v;
+  return v;
+}
+
+std::uint32_t Keystore::rotate() {
+  std::uint32_t next = next_version();
+  masters_.emplace(next, MasterKey(to_secure(crypto::random_bytes(kKeyLength))));
+  current_ = next;
   return current_;
 }
 
 std::uint32_t Keystore::import_master(ByteView key32, std::optional<std::uint32_t> version, bool make_current) {
   if (key32.size() != kKeyLength) throw Error(ErrorKind::usage, "a master admin key is 32 bytes (64 hex digits)");
-  std::uint32_t last = masters_.rbegin()->first;
+  std::uint32_t last = versions().back();
   if (!version && last == UINT32_MAX) throw Error(ErrorKind::usage, "give the version to import the key under");
   std::uint32_t v = version.value_or(last + 1);
   if (v == 0)
     throw Error(ErrorKind::usage, "key versions start at 1",
                 "give --key-version 1 or higher, or leave it out for the next free version");
-  if (masters_.count(v))
+  if (has_version(v))
     throw Error(ErrorKind::conflict, version_text(v) + " already exists in the keystore",
                 "import it under another version: --key-version N");
   for (const auto& [existing, key] : masters_)
@@ -304,6 +388,7 @@ Keystore Keystore::clone() const {
   k.salt_ = salt_;
   k.scrypt_ = scrypt_;
   for (const auto& [v, m] : masters_) k.masters_.emplace(v, m.clone());
+  k.token_masters_ = token_masters_;
   k.current_ = current_;
   k.escrow_ = escrow_;
   k.audit_ = audit_;

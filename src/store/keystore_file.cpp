@@ -10,6 +10,7 @@ namespace {
 constexpr std::size_t kMagicLength = 16;
 constexpr char kMagicPrefix[] = "cardctl-keys-v";  // then the format digit and "\n"
 constexpr char kFormat = '2';
+constexpr char kFormatTokens = '3';  // format 2's layout, with master keys in a PKCS#11 token
 constexpr std::size_t kV1Header = kMagicLength + 8 + 4 + 4 + kSaltLength + kNonceLength;
 constexpr std::size_t kV2Header = kV1Header + 4;
 constexpr std::uint64_t kMaxScryptBytes = 1ull << 30;
@@ -47,7 +48,7 @@ Parts split(const std::string& path, ByteView file) {
   if (std::memcmp(file.data(), kMagicPrefix, kPrefix) != 0 || file[kMagicLength - 1] != '\n')
     damaged(path, "not a cardctl keystore");
   char format = static_cast<char>(file[kPrefix]);
-  if (format != '1' && format != kFormat)
+  if (format != '1' && format != kFormat && format != kFormatTokens)
     throw Error(ErrorKind::unsupported, "the keystore " + path + " has format " + std::string(1, format) +
                                             ", which this cardctl cannot read",
                 "use the cardctl version that wrote it, or a newer one");
@@ -61,7 +62,7 @@ Parts split(const std::string& path, ByteView file) {
   parts.nonce = file.subspan(32 + kSaltLength, kNonceLength);
   parts.header = file.first(header_length);
   parts.sealed = file.subspan(header_length);
-  if (format == kFormat) {
+  if (format != '1') {
     std::uint64_t sealed_length = get_be(file.subspan(kV1Header, 4));
     if (sealed_length < kTagLength) damaged(path, "bad payload length");
     if (parts.sealed.size() < sealed_length)
@@ -73,9 +74,10 @@ Parts split(const std::string& path, ByteView file) {
   return parts;
 }
 
-Bytes header(const crypto::ScryptParams& scrypt, ByteView salt, ByteView nonce, std::size_t sealed_length) {
+Bytes header(const crypto::ScryptParams& scrypt, ByteView salt, ByteView nonce, std::size_t sealed_length,
+             bool token_masters) {
   Bytes out(kMagicPrefix, kMagicPrefix + sizeof kMagicPrefix - 1);
-  out.push_back(static_cast<std::uint8_t>(kFormat));
+  out.push_back(static_cast<std::uint8_t>(token_masters ? kFormatTokens : kFormat));
   out.push_back('\n');
   put_be(out, scrypt.n, 8);
   put_be(out, scrypt.r, 4);

@@ -374,8 +374,27 @@ struct Pkcs11Token::Impl {
   bool registered = false;
   ck_session_handle_t session = CK_INVALID_HANDLE;
   bool logged_in = false;
+  ck_token_info info{};  // as found at open, to tell whether another URI names this token
   std::mutex mutex;  // one call at a time on the session
-  std::optional<ck_object_handle_t> key;
+  // The key objects looked up and checked so far, by their names in the URI (one token may hold several master
+  // keys, one per version, and is open only once per process).
+  std::map<std::pair<std::optional<std::string>, std::optional<Bytes>>, ck_object_handle_t> keys;
+
+  static std::pair<std::optional<std::string>, std::optional<Bytes>> key_name(const Pkcs11Uri& k) {
+    return {k.object, k.id};
+  }
+
+  // The URI of a key object in this token: uri's token attributes with key_uri's object and id, after checking
+  // that key_uri names no other token.
+  Pkcs11Uri key_uri_in_token(const Pkcs11Uri& key_uri) const {
+    if (!matches(info, key_uri))
+      throw Error(ErrorKind::usage, "the PKCS#11 URI " + key_uri.to_string() + " names another token than " + name,
+                  "keep every master key of the installation in the token it was opened with");
+    Pkcs11Uri out = uri;
+    out.object = key_uri.object;
+    out.id = key_uri.id;
+    return out;
+  }
 
   ck_function_list& f() const { return *module->fl; }
 
@@ -389,7 +408,7 @@ struct Pkcs11Token::Impl {
     }
   }
 
-  std::vector<ck_object_handle_t> find_keys() {
+  std::vector<ck_object_handle_t> find_keys(const Pkcs11Uri& uri) {
     std::vector<ck_attribute> tmpl;
     ck_object_class_t cls = CKO_SECRET_KEY;
     tmpl.push_back(attribute(CKA_CLASS, &cls, sizeof cls));
@@ -404,24 +423,23 @@ struct Pkcs11Token::Impl {
     return {found.begin(), found.begin() + static_cast<std::ptrdiff_t>(n)};
   }
 
-  void require_key_name() const {
+  static void require_key_name(const Pkcs11Uri& uri) {
     if (!uri.object && !uri.id)
       throw Error(ErrorKind::usage, "the PKCS#11 URI " + uri.to_string() + " names no key",
                   "add object=LABEL (and id=...) to name the master key");
   }
 
-  ck_object_handle_t find_key() {
-    if (key) return *key;
-    require_key_name();
-    auto found = find_keys();
+  ck_object_handle_t find_key(const Pkcs11Uri& uri) {
+    if (auto k = keys.find(key_name(uri)); k != keys.end()) return k->second;
+    require_key_name(uri);
+    auto found = find_keys(uri);
     if (found.empty())
       throw Error(ErrorKind::not_found, "no secret key " + uri.to_string() + " in " + name,
                   "check object= and id=, or create the key first");
     if (found.size() > 1)
       throw Error(ErrorKind::conflict, "more than one secret key in " + name + " matches " + uri.to_string(),
                   "add id=... to the URI to name exactly one");
-    key = found.front();
-    return *key;
+    return found.front();
   }
 
   std::optional<bool> get_flag(ck_object_handle_t object, ck_attribute_type_t type) {
@@ -471,9 +489,9 @@ struct Pkcs11Token::Impl {
   }
 
   // The attributes of a master key object, with CKA_VALUE for an import.
-  void create(ByteView value) {
-    require_key_name();
-    if (!find_keys().empty())
+  void create(const Pkcs11Uri& uri, ByteView value) {
+    require_key_name(uri);
+    if (!find_keys(uri).empty())
       throw Error(ErrorKind::conflict, name + " already holds a secret key " + uri.to_string(),
                   "choose another object= label or id=, or use the key that is there");
     ck_object_class_t cls = CKO_SECRET_KEY;
@@ -502,17 +520,17 @@ struct Pkcs11Token::Impl {
       check(f().C_CreateObject(session, tmpl.data(), tmpl.size(), &object), "C_CreateObject",
             "importing the master key " + uri.to_string() + " into " + name);
     }
-    key.reset();
+    keys.erase(key_name(uri));
   }
 
   // AES-CMAC with the key the URI names (Pkcs11Token::cmac).
-  SecureBytes cmac(ByteView message) {
+  SecureBytes cmac(const Pkcs11Uri& uri, ByteView message) {
     std::lock_guard lock(mutex);
     // The key is checked once, when it is first used: a master key must be sensitive and not extractable.
-    bool first = !key;
-    ck_object_handle_t handle = find_key();
+    bool first = !keys.count(key_name(uri));
+    ck_object_handle_t handle = find_key(uri);
     if (first) {
-      try {
+      {
         Pkcs11KeyAttributes a = attributes(handle);
         std::string which = "the key " + uri.to_string() + " in " + name;
         if (a.extractable || !a.sensitive)
@@ -523,10 +541,8 @@ struct Pkcs11Token::Impl {
         if (type != CKK_AES || a.value_length != 32)
           throw Error(ErrorKind::wrong_data, which + " is not a 32-byte AES key");
         require_mechanism(CKM_AES_CMAC, "CKM_AES_CMAC", CKF_SIGN, "the master key's CMAC");
-      } catch (...) {
-        key.reset();
-        throw;
       }
+      keys.emplace(key_name(uri), handle);
     }
     ck_mechanism mech{CKM_AES_CMAC, nullptr, 0};
     check(f().C_SignInit(session, &mech, handle), "C_SignInit", "CMAC with the master key in " + name);
@@ -593,6 +609,7 @@ Pkcs11Token Pkcs11Token::open(const std::string& module_path, const Pkcs11Uri& u
                 "add serial=... to the URI to name exactly one");
   auto [slot, info] = found.front();
   impl->slot = slot;
+  impl->info = info;
   {
     std::lock_guard lock(registry_mutex);
     if (!open_tokens().insert({impl->module->path, slot}).second)
@@ -622,29 +639,44 @@ Pkcs11Token Pkcs11Token::open(const std::string& module_path, const Pkcs11Uri& u
   return Pkcs11Token(std::move(impl));
 }
 
-void Pkcs11Token::generate_key() {
+void Pkcs11Token::generate_key() { generate_key(impl_->uri); }
+
+void Pkcs11Token::generate_key(const Pkcs11Uri& key_uri) {
+  Pkcs11Uri k = impl_->key_uri_in_token(key_uri);
   std::lock_guard lock(impl_->mutex);
-  impl_->create({});
+  impl_->create(k, {});
 }
 
-void Pkcs11Token::import_key(ByteView key32) {
+void Pkcs11Token::import_key(ByteView key32) { import_key(impl_->uri, key32); }
+
+void Pkcs11Token::import_key(const Pkcs11Uri& key_uri, ByteView key32) {
   if (key32.size() != 32)
     throw Error(ErrorKind::usage, "a master key must be 32 bytes, got " + std::to_string(key32.size()));
+  Pkcs11Uri k = impl_->key_uri_in_token(key_uri);
   std::lock_guard lock(impl_->mutex);
-  impl_->create(key32);
+  impl_->create(k, key32);
 }
 
-Pkcs11KeyAttributes Pkcs11Token::key_attributes() {
+Pkcs11KeyAttributes Pkcs11Token::key_attributes() { return key_attributes(impl_->uri); }
+
+Pkcs11KeyAttributes Pkcs11Token::key_attributes(const Pkcs11Uri& key_uri) {
+  Pkcs11Uri k = impl_->key_uri_in_token(key_uri);
   std::lock_guard lock(impl_->mutex);
-  return impl_->attributes(impl_->find_key());
+  return impl_->attributes(impl_->find_key(k));
 }
 
-SecureBytes Pkcs11Token::cmac(ByteView message) { return impl_->cmac(message); }
+SecureBytes Pkcs11Token::cmac(ByteView message) { return impl_->cmac(impl_->uri, message); }
 
-crypto::Prf Pkcs11Token::prf() {
+crypto::Prf Pkcs11Token::prf() { return prf(impl_->uri); }
+
+crypto::Prf Pkcs11Token::prf(const Pkcs11Uri& key_uri) {
   // The Impl, not this: a Pkcs11Token may be moved while the PRF is kept.
-  return [impl = impl_.get()](ByteView message) { return impl->cmac(message); };
+  return [impl = impl_.get(), k = impl_->key_uri_in_token(key_uri)](ByteView message) {
+    return impl->cmac(k, message);
+  };
 }
+
+bool Pkcs11Token::holds(const Pkcs11Uri& uri) const { return matches(impl_->info, uri); }
 
 const Pkcs11Uri& Pkcs11Token::uri() const { return impl_->uri; }
 

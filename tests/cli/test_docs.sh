@@ -69,7 +69,7 @@ fi
 # Every environment variable the code reads is in cardctl(1), ENVIRONMENT. CARDCTL_VERSION is the version
 # compiled in, not a variable read at run time.
 environment=$(awk '/^\.SH ENVIRONMENT/ { on = 1; next } on && /^\.SH / { on = 0 } on' "$CARDCTL_SOURCE/man/cardctl.1")
-variables=$(grep -rhoE --include='*.cpp' --include='*.hpp' --include='*.h' 'CARDCTL_[A-Z_]+' \
+variables=$(grep -rhoE --include='*.cpp' --include='*.hpp' --include='*.h' 'CARDCTL_[A-Z0-9_]+' \
   "$CARDCTL_SOURCE/src" "$CARDCTL_SOURCE/include" "$CARDCTL_SOURCE/tools" | sort -u | grep -vx CARDCTL_VERSION)
 [[ -n $variables ]]
 _check $? "no CARDCTL_ variables found in the sources"

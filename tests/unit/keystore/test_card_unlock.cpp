@@ -28,7 +28,7 @@ struct TempDir {
   }
   ~TempDir() { std::system(("rm -rf " + path).c_str()); }
 };
-const store::KeystoreOptions kFast{false, {1024, 8, 1}, nullptr, 1};
+const store::KeystoreOptions kFast{false, {1024, 8, 1}, nullptr, 1, std::nullopt};
 Passphrase pass(const char* p = "correct horse battery") { return Passphrase::from_text(p); }
 Bytes copy(ByteView b) { return Bytes(b.begin(), b.end()); }
 

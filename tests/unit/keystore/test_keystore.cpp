@@ -22,7 +22,7 @@ struct TempDir {
   ~TempDir() { std::system(("rm -rf " + path).c_str()); }
 };
 const crypto::ScryptParams kFastScrypt{1024, 8, 1};
-const store::KeystoreOptions kFast{false, kFastScrypt, nullptr, 1};
+const store::KeystoreOptions kFast{false, kFastScrypt, nullptr, 1, std::nullopt};
 Passphrase pass(const char* p = "correct horse battery") { return Passphrase::from_text(p); }
 
 // The Error that f throws, or nullopt when it returns.
@@ -227,7 +227,7 @@ TEST_CASE("the default key derivation is strong; weak or runaway parameters are 
   for (crypto::ScryptParams bad : {crypto::ScryptParams{512, 8, 1}, crypto::ScryptParams{1000, 8, 1},
                                    crypto::ScryptParams{1u << 30, 8, 1}, crypto::ScryptParams{1u << 15, 8, 1000}}) {
     CAPTURE(bad.n);
-    auto e = error_of([&] { Keystore::create(d.path + "/other", pass(), {false, bad, nullptr, 1}); });
+    auto e = error_of([&] { Keystore::create(d.path + "/other", pass(), {false, bad, nullptr, 1, std::nullopt}); });
     REQUIRE(e);
     CHECK(e->kind() == ErrorKind::usage);
   }
@@ -291,4 +291,114 @@ TEST_CASE("create from an imported MasterKey: the keystore keeps its own copy un
   auto refused = error_of([&] { Keystore::create(path, pass(), options); });
   REQUIRE(refused);
   CHECK(refused->kind() == ErrorKind::usage);
+}
+
+// docs/architecture.md#master-keys-in-a-pkcs11-token: a version may be a key object in a token, named by URI.
+TEST_CASE("master keys in a PKCS#11 token: recorded by URI, round-trip, never read as key bytes") {
+  TempDir d;
+  const std::string path = d.path + "/keystore";
+  const std::string uri1 = "pkcs11:token=cardctl;object=cardctl-master-v1";
+  auto options = kFast;
+  options.initial_token_uri = uri1;
+  auto ks = Keystore::create(path, pass(), options);
+  CHECK(ks.current_version() == 1);
+  CHECK(ks.versions() == std::vector<std::uint32_t>{1});
+  CHECK(ks.in_token(1));
+  CHECK_FALSE(ks.in_token(2));
+  CHECK(ks.token_uri(1) == uri1);
+  CHECK(files::read(path)[14] == '3');  // a format older cardctl refuses as newer, not as damaged
+
+  auto refused = error_of([&] { ks.master(1); });
+  REQUIRE(refused);
+  CHECK(refused->kind() == ErrorKind::unsupported);
+  CHECK(std::string(refused->what()).find("PKCS#11 token") != std::string::npos);
+
+  CHECK(ks.rotate() == 2);  // a key in the file can follow one in a token
+  CHECK(ks.add_token_master("pkcs11:token=cardctl;object=cardctl-master-v3", std::nullopt) == 3);
+  CHECK(ks.current_version() == 3);
+  CHECK(ks.add_token_master("pkcs11:token=other;object=k9", 9, false) == 9);
+  CHECK(ks.current_version() == 3);
+  Bytes m2 = copy(ks.master(2).bytes());
+  ks.save();
+
+  auto again = Keystore::open(path, pass());
+  CHECK(again.versions() == std::vector<std::uint32_t>{1, 2, 3, 9});
+  CHECK(again.current_version() == 3);
+  CHECK(again.in_token(1));
+  CHECK_FALSE(again.in_token(2));
+  CHECK(again.in_token(3));
+  CHECK(again.token_uri(3) == "pkcs11:token=cardctl;object=cardctl-master-v3");
+  CHECK(again.token_uri(9) == "pkcs11:token=other;object=k9");
+  CHECK(copy(again.master(2).bytes()) == m2);
+  CHECK(copy(again.escrow_key()) == copy(ks.escrow_key()));  // escrow and audit keys stay in the file
+  CHECK(copy(again.audit_key()) == copy(ks.audit_key()));
+  CHECK(again.installation_id() == ks.installation_id());
+  auto in_file = error_of([&] { again.token_uri(2); });
+  REQUIRE(in_file);
+  CHECK(in_file->kind() == ErrorKind::usage);
+  auto missing = error_of([&] { again.token_uri(4); });
+  REQUIRE(missing);
+  CHECK(missing->kind() == ErrorKind::not_found);
+
+  auto cloned = again.clone();
+  CHECK(cloned.in_token(1));
+  CHECK(cloned.token_uri(1) == uri1);
+  CHECK(cloned.versions() == again.versions());
+
+  // The next version follows the highest, wherever it is kept.
+  CHECK(again.import_master(Bytes(32, 0x61), std::nullopt, false) == 10);
+  CHECK(again.rotate() == 11);
+}
+
+TEST_CASE("a token version: never twice, never a version in use, only a pkcs11: URI without a PIN") {
+  TempDir d;
+  auto ks = Keystore::create(d.path + "/keystore", pass(), kFast);
+  const std::string uri = "pkcs11:token=cardctl;object=m";
+  CHECK(ks.add_token_master(uri, std::nullopt) == 2);
+  auto twice = error_of([&] { ks.add_token_master(uri, std::nullopt); });
+  REQUIRE(twice);
+  CHECK(twice->kind() == ErrorKind::conflict);
+  auto used = error_of([&] { ks.add_token_master("pkcs11:token=cardctl;object=n", 1); });
+  REQUIRE(used);
+  CHECK(used->kind() == ErrorKind::conflict);
+  auto imported_over = error_of([&] { ks.import_master(Bytes(32, 0x22), 2); });
+  REQUIRE(imported_over);
+  CHECK(imported_over->kind() == ErrorKind::conflict);
+  for (const char* bad : {"", "token=cardctl;object=m", "pkcs11:token=t;object=m;pin-value=123456",
+                          "pkcs11:token=t;object=m?pin-source=file:/tmp/pin"}) {
+    auto e = error_of([&] { ks.add_token_master(bad, std::nullopt); });
+    REQUIRE(e);
+    CHECK(e->kind() == ErrorKind::usage);
+    CHECK(std::string(e->what()).find("123456") == std::string::npos);
+  }
+  auto zero = error_of([&] { ks.add_token_master("pkcs11:token=cardctl;object=z", 0); });
+  REQUIRE(zero);
+  CHECK(zero->kind() == ErrorKind::usage);
+  auto both = kFast;
+  const MasterKey key(Bytes(32, 0x10));
+  both.initial_master = &key;
+  both.initial_token_uri = uri;
+  both.overwrite = true;
+  auto e = error_of([&] { Keystore::create(d.path + "/keystore", pass(), both); });
+  REQUIRE(e);
+  CHECK(e->kind() == ErrorKind::usage);
+}
+
+TEST_CASE("a keystore with every key in the file is still written as format 2, as older cardctl reads it") {
+  TempDir d;
+  const std::string path = d.path + "/keystore";
+  auto ks = Keystore::create(path, pass(), kFast);
+  ks.rotate();
+  ks.save();
+  CHECK(files::read(path)[14] == '2');
+  auto again = Keystore::open(path, pass());
+  CHECK_FALSE(again.in_token(1));
+  CHECK_FALSE(again.in_token(2));
+  // A format this cardctl does not know is refused as newer, not damaged.
+  Bytes file = files::read(path);
+  file[14] = '4';
+  files::write_atomic(path, file, 0600);
+  auto newer = open_error(path);
+  REQUIRE(newer);
+  CHECK(newer->kind() == ErrorKind::unsupported);
 }

@@ -174,4 +174,33 @@ TEST_SUITE("SoftHSM 2" * doctest::skip(kSkip)) {
     for (auto& th : threads) th.join();
     CHECK(wrong == std::vector<int>(4, 0));
   }
+
+  TEST_CASE("one open token, a key per version: other key objects are made and used through it") {
+    const SecureBytes key1 = secure_from_hex("1111111111111111111111111111111111111111111111111111111111111111");
+    const SecureBytes key2 = secure_from_hex("2222222222222222222222222222222222222222222222222222222222222222");
+    Pkcs11Token token = open(uri_for("multi-v1"));
+    token.import_key(key1);
+    const auto v2 = store::Pkcs11Uri::parse(uri_for("multi-v2"));
+    token.import_key(v2, key2);
+    CHECK(token.holds(v2));
+    CHECK(token.holds(store::Pkcs11Uri::parse("pkcs11:object=multi-v2")));  // no token attributes: this one
+    CHECK_FALSE(token.holds(store::Pkcs11Uri::parse("pkcs11:token=another;object=multi-v2")));
+    crypto::Prf prf1 = token.prf(), prf2 = token.prf(v2);
+    CHECK(to_hex(prf1(view("m"))) == to_hex(crypto::cmac_aes(key1, view("m"))));
+    CHECK(to_hex(prf2(view("m"))) == to_hex(crypto::cmac_aes(key2, view("m"))));
+    CHECK(to_hex(token.cmac(view("m"))) == to_hex(crypto::cmac_aes(key1, view("m"))));  // the URI's own key
+
+    const auto generated = store::Pkcs11Uri::parse("pkcs11:object=multi-v3");
+    token.generate_key(generated);
+    auto a = token.key_attributes(generated);
+    CHECK(a.sensitive);
+    CHECK_FALSE(a.extractable);
+    CHECK(a.never_extractable);
+    CHECK(token.prf(generated)(view("m")).size() == 16);
+    CHECK(expect_error([&] { token.generate_key(generated); }).kind() == ErrorKind::conflict);
+    CHECK(expect_error([&] { token.prf(store::Pkcs11Uri::parse("pkcs11:token=another;object=x")); }).kind() ==
+          ErrorKind::usage);
+    CHECK(expect_error([&] { token.prf(store::Pkcs11Uri::parse("pkcs11:object=multi-none"))(view("m")); }).kind() ==
+          ErrorKind::not_found);
+  }
 }

@@ -71,6 +71,9 @@ AdminKey derive_admin_key(const MasterKey& master, AdminAlgorithm a, std::string
 /// (a key in a PKCS#11 token: store::Pkcs11Token::prf()). The MasterKey overload above calls this one.
 AdminKey derive_admin_key(const Prf& master_prf, AdminAlgorithm a, std::string_view card_id,
                           std::uint32_t key_version);
+/// The PRF of a 32-byte master key held in memory: CMAC-AES-256 keyed by it. The PRF keeps its own (self-wiping)
+/// copy of the key. Error(usage) for a key that is not 32 bytes.
+Prf master_key_prf(const MasterKey& master);
 
 struct ScryptParams {
   std::uint64_t n = 1u << 15;

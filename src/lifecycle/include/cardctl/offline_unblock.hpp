@@ -39,6 +39,9 @@ void finish_offline_unblock(piv::PivSession& session, const PendingChallenge& pe
 /// Helpdesk side: response = E(K_card, challenge), K_card derived per docs/architecture.md#key-derivation.
 Bytes compute_response(const MasterKey& master, crypto::AdminAlgorithm algorithm, std::string_view card_id,
                        std::uint32_t key_version, ByteView challenge);
+/// The same with the master key's PRF (lifecycle::Site::master_prf: a key in the keystore or in a PKCS#11 token).
+Bytes compute_response(const crypto::Prf& master_prf, crypto::AdminAlgorithm algorithm, std::string_view card_id,
+                       std::uint32_t key_version, ByteView challenge);
 
 /// The parse of a code typed by a person for this card and algorithm (codes::parse): exact length, the check
 /// required and verified unless no_check (the user said the code was shown without one), suggestions on a

@@ -3,13 +3,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cardctl/audit.hpp"
 #include "cardctl/card_unlock.hpp"
 #include "cardctl/inventory.hpp"
 #include "cardctl/keystore.hpp"
+#include "cardctl/master_token.hpp"
 #include "cardctl/policy.hpp"
 #include "cardctl/site_config.hpp"
 
@@ -40,6 +44,10 @@ struct InitOptions {
   /// Where the inventory and audit trail live, and the PKCS#11 module (written to DIR/site.toml when not the
   /// defaults).
   SiteConfig config;
+  /// The first master key is this key object in a PKCS#11 token (config.pkcs11_module), generated there or, with
+  /// import_master, imported into it (master_token.hpp); the keystore records only the URI.
+  std::optional<std::string> master_token_uri;
+  std::function<Pin()> token_pin;  // with master_token_uri: the token's PIN
 };
 
 /// What init refuses before anything is asked or created: no policy file (Error(usage)), a bad one (its
@@ -86,6 +94,18 @@ class Site {
   /// written: the limits, lockouts and counts are all taken over it.
   std::string helpdesk_period_start();
 
+  /// The KBKDF PRF of master key `version` (docs/architecture.md#key-derivation): CMAC-AES-256 with the keystore's
+  /// key, or computed by the PKCS#11 token that holds it (docs/architecture.md#master-keys-in-a-pkcs11-token),
+  /// opened on first use with token_pin and kept open. Errors: those of Keystore::master, Pkcs11Token::open.
+  crypto::Prf master_prf(std::uint32_t version) const;
+  /// crypto::derive_admin_key with master_prf(version).
+  AdminKey derive_admin_key(std::uint32_t version, crypto::AdminAlgorithm algorithm, std::string_view card_id) const;
+  /// The open token that holds the key uri names (opened as master_prf opens it).
+  store::Pkcs11Token& master_token(const std::string& uri) const;
+  /// Asks for the PIN of the token that holds master keys, when one is first opened (set by the CLI). A Site
+  /// that never derives with a key in a token never calls it.
+  std::function<Pin()> token_pin;
+
   std::string previous_installation;  // set by init when it replaced one
 
   SitePaths paths;
@@ -102,6 +122,7 @@ class Site {
   /// The inventory's location: the SQLite file in the directory, or the database URL of the site file.
   std::string inventory_location() const;
   bool creating_ = false;  // init: the first entry starts the trail
+  std::shared_ptr<MasterTokens> tokens_ = std::make_shared<MasterTokens>();  // shared with another_connection(): a token opens once per process
 };
 
 /// The operator name recorded in the audit trail: --operator, else $CARDCTL_OPERATOR, else the login name.
@@ -113,7 +134,8 @@ MasterKey read_master_key_file(const std::string& path);
 
 /// `cardctl init --rotate`: adds a new current master key version to the installation (cards issued under the
 /// older ones keep working, docs/architecture.md#key-derivation), saves the keystore and audits it ("rotate").
-/// Returns the new version.
+/// When the current version is in a PKCS#11 token, the new one is generated in that token
+/// (rotate_master_key_in_token). Returns the new version.
 std::uint32_t rotate_master_key(Site& site, const std::string& operator_name);
 /// `cardctl init --import-master` into an existing installation: the key becomes current, as `version` or the
 /// next one; saved and audited ("import-master"). Returns its version.

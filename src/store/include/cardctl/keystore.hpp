@@ -1,6 +1,8 @@
 // Layer 8: the keystore (docs/architecture.md#keystore): master admin keys by version, the PUK escrow key, the audit
 // HMAC key and named fixed admin keys, in one AES-256-GCM file whose key comes from scrypt over a passphrase. Mode
 // 0600, written atomically. A wrong passphrase, a truncated or edited file is a clear error, never a default.
+// A master key version may instead be a key object in a PKCS#11 token: the keystore then holds only its RFC 7512
+// URI (docs/architecture.md#master-keys-in-a-pkcs11-token), and the key never leaves the token.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,9 @@ struct KeystoreOptions {
   /// outlive create(), which keeps its own (self-wiping) copy; the caller's MasterKey wipes itself.
   const MasterKey* initial_master = nullptr;
   std::uint32_t initial_version = 1;
+  /// The first master key (initial_version) is the key object this PKCS#11 URI names, not key bytes: the caller
+  /// makes it in the token (lifecycle). Not with initial_master.
+  std::optional<std::string> initial_token_uri;
 };
 
 class Keystore {
@@ -57,9 +62,20 @@ class Keystore {
 
   std::uint32_t current_version() const { return current_; }
   std::vector<std::uint32_t> versions() const;
-  /// Error(not_found) "no master key version N in the keystore".
+  /// Error(not_found) "no master key version N in the keystore"; Error(unsupported) for a version that is in a
+  /// PKCS#11 token (in_token), whose bytes cardctl never has.
   const MasterKey& master(std::uint32_t version) const;
-  /// A new random master key becomes current; older versions stay for cards issued under them.
+  /// Whether the version is a key object in a PKCS#11 token (false for a version the keystore does not have).
+  bool in_token(std::uint32_t version) const;
+  /// The RFC 7512 URI of a version in a token; Error(not_found) for a missing version, Error(usage) for one whose
+  /// bytes are in the file.
+  const std::string& token_uri(std::uint32_t version) const;
+  /// Records a master key kept in a PKCS#11 token under uri ("pkcs11:..." without a PIN; the caller has made or
+  /// checked the key). Without a version: the next one. Error(conflict) for a version in use or a URI already
+  /// recorded under another version; Error(usage) for something that is not a pkcs11: URI.
+  std::uint32_t add_token_master(const std::string& uri, std::optional<std::uint32_t> version,
+                                 bool make_current = true);
+  /// A new random master key (in the file) becomes current; older versions stay for cards issued under them.
   std::uint32_t rotate();
   /// Imports a 32-byte master key (migration). Without a version: the next one. Error(conflict) for a version
   /// in use or a key already held under another version.
@@ -83,6 +99,8 @@ class Keystore {
 
  private:
   Keystore() = default;
+  std::uint32_t next_version() const;
+  bool has_version(std::uint32_t version) const { return masters_.count(version) || token_masters_.count(version); }
   static Keystore open_with(const std::string& path, ByteView file, ByteView file_key, const std::string& wrong_key,
                             const std::string& hint);
   SecureBytes serialise() const;
@@ -92,6 +110,7 @@ class Keystore {
   Bytes salt_;
   crypto::ScryptParams scrypt_{};
   std::map<std::uint32_t, MasterKey> masters_;
+  std::map<std::uint32_t, std::string> token_masters_;  // versions in a PKCS#11 token: their URIs
   std::uint32_t current_ = 0;
   SecureBytes escrow_, audit_;
   std::map<std::string, FixedKey> fixed_;

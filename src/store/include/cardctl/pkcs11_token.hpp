@@ -1,4 +1,4 @@
-// Layer 8: a master key kept in a PKCS#11 token (docs/architecture.md#master-keys-in-a-pkcs11-token-building-block).
+// Layer 8: a master key kept in a PKCS#11 token (docs/architecture.md#master-keys-in-a-pkcs11-token).
 // The key is an AES-256 secret-key object that is sensitive and not extractable; cardctl only asks the token for
 // AES-CMAC (CKM_AES_CMAC, PKCS#11 v2.40) over the KBKDF's input blocks, so the key never leaves the token. The
 // module is loaded with dlopen from the path given (no link to any one module); the token and the key are named
@@ -78,6 +78,11 @@ class Pkcs11Token {
   /// The same object made from key32 with C_CreateObject (migration from the keystore, tests). Error(usage) for
   /// a key that is not 32 bytes. The token records it as neither always sensitive nor never extractable.
   void import_key(ByteView key32);
+  /// generate_key() and import_key() for another key object of this token: key_uri's object and id, whose token
+  /// attributes (if any) must match this token (Error(usage) otherwise). One token may hold a master key for
+  /// each version, and a token is open only once per process.
+  void generate_key(const Pkcs11Uri& key_uri);
+  void import_key(const Pkcs11Uri& key_uri, ByteView key32);
 
   /// AES-CMAC of message with the key the URI names: C_SignInit(CKM_AES_CMAC) and C_Sign, 16 bytes. The key is
   /// looked up once: Error(not_found) when no secret key matches, Error(conflict) when several do,
@@ -86,8 +91,13 @@ class Pkcs11Token {
   SecureBytes cmac(ByteView message);
   /// cmac() as a KBKDF PRF, for crypto::derive_admin_key(prf, ...). It refers to this token, which must outlive it.
   crypto::Prf prf();
+  /// The PRF of another key object of this token (as generate_key(key_uri)), checked as cmac() checks its key.
+  crypto::Prf prf(const Pkcs11Uri& key_uri);
   /// The key object's attributes (the same lookup as cmac(), without the policy check).
   Pkcs11KeyAttributes key_attributes();
+  Pkcs11KeyAttributes key_attributes(const Pkcs11Uri& key_uri);
+  /// Whether uri's token attributes (token, serial, manufacturer, model) name this token; a URI with none does.
+  bool holds(const Pkcs11Uri& uri) const;
 
   const Pkcs11Uri& uri() const;
 
