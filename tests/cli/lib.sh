@@ -23,6 +23,33 @@ CARDS=$T_ROOT/cards         # reference card files
 mkdir -p "$T_CAPTURE" "$WORK" "$CARDS"
 trap 'rm -rf "$T_ROOT"' EXIT
 cd "$WORK" || exit 1
+# CARDCTL_TEST_POSTGRES=1 (the *_postgres variants, tests/cli/CMakeLists.txt): the installation the test makes keeps
+# its inventory and audit trail in a database of a private PostgreSQL server (tests/support/postgres.sh), through
+# CARDCTL_INVENTORY, instead of the SQLite file and trail file in its directory.
+if [[ ${CARDCTL_TEST_POSTGRES:-0} == 1 ]]; then
+  . "${CARDCTL_SOURCE:?}/tests/support/postgres.sh"
+  trap 'pg_stop; rm -rf "$T_ROOT"' EXIT
+  pg_start
+  CARDCTL_INVENTORY=$(pg_new_database cardctl) || exit 1
+  export CARDCTL_INVENTORY
+else
+  unset CARDCTL_INVENTORY
+fi
+
+# new_inventory NAME: the --inventory for one more installation in the test: a new database in PostgreSQL mode,
+# empty (the SQLite file in its directory) otherwise.
+new_inventory() {
+  if [[ ${CARDCTL_TEST_POSTGRES:-0} == 1 ]]; then pg_new_database "$1"; fi
+}
+
+# audit_text: the raw lines of the audit trail of $CARDCTL_HOME, wherever it is kept (to check what is recorded).
+audit_text() {
+  if [[ ${CARDCTL_TEST_POSTGRES:-0} == 1 ]]; then
+    pg_psql cardctl "SELECT line FROM audit_trail ORDER BY seq"
+  else
+    cat "$CARDCTL_HOME/audit.log"
+  fi
+}
 # No test may reach a PC/SC daemon by accident: the default socket is replaced by one that does not exist.
 # Tests that start their own pcscd unset this.
 export PCSCLITE_CSOCK_NAME=$T_ROOT/no-pcscd.comm

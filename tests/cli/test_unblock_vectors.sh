@@ -11,7 +11,7 @@ for ((k = 1; k <= n; k++)); do
   field() { awk -v k="$k" -v f="$1" '/^\[\[case\]\]/ { c++ } c == k && $1 == f { sub(/^[^=]*= */, ""); gsub(/"/, ""); print; exit }' "$VECTORS"; }
   master=$(secret_file "master$k" "$(field master_key)")
   home=$T_ROOT/vector-site-$k
-  CARDCTL_HOME=$home "$CARDCTL" init --policy "$T_ROOT/open-policy.toml" --scrypt-n 1024 \
+  CARDCTL_INVENTORY=$(new_inventory "vectors$k") CARDCTL_HOME=$home "$CARDCTL" init --policy "$T_ROOT/open-policy.toml" --scrypt-n 1024 \
     --import-master "$master" --key-version "$(field key_version)" >/dev/null
   CARDCTL_HOME=$home run "$CARDCTL" respond --card "$(field card_id)" --algorithm "$(field algorithm)" \
     --key-version "$(field key_version)" --challenge "$(field challenge) $(field challenge_check)" --json
