@@ -5,7 +5,7 @@ _cardctl() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-  local commands="readers status init policy issue retire challenge respond unblock so-unblock pin puk list show revoke puc holder operator audit"
+  local commands="readers status init policy issue retire challenge respond unblock so-unblock pin puk list show revoke puc holder operator audit site"
   local global="--reader --serial --json -q --quiet -v --verbose --no-prompt -h --help --version"
 
   # The subcommand is the first word that is neither an option nor an option's value.
@@ -79,7 +79,7 @@ _cardctl() {
       ;;
     readers) opts="--reader --json" ;;
     status) opts="--reader --serial --all-slots --json" ;;
-    init) opts="--policy --home --operator --passphrase-file --operator-card --operator-pin-file --token-pin-file --force --rotate --import-master --key-version --master-key --pkcs11-module --so-token --reader --serial --so-key-file --pin-file --dry-run --json" ;;
+    init) opts="--policy --home --operator --passphrase-file --operator-card --operator-pin-file --token-pin-file --force --rotate --import-master --key-version --master-key --pkcs11-module --inventory --so-token --reader --serial --so-key-file --pin-file --dry-run --json" ;;
     so-unblock) opts="--reader --serial --so-key-file --pin-file --home --operator --passphrase-file --operator-card --operator-pin-file --token-pin-file --json" ;;
     policy)
       local action=
@@ -126,6 +126,7 @@ _cardctl() {
         return
       fi
       opts="add add-card remove list --role --card-reader --home --operator --passphrase-file --operator-card --operator-pin-file --token-pin-file --json" ;;
+    site) opts="show migrate --home --operator --passphrase-file --operator-card --operator-pin-file --token-pin-file --to --json" ;;
     audit) opts="verify show --home --operator --passphrase-file --operator-card --operator-pin-file --token-pin-file --card --action --by --since --until --json" ;;
     *) return ;;
   esac

@@ -1,6 +1,6 @@
 # fish completion for cardctl(1). Installed in share/fish/vendor_completions.d.
 
-set -l commands readers status init policy issue retire challenge respond unblock so-unblock pin puk list show revoke puc holder operator audit
+set -l commands readers status init policy issue retire challenge respond unblock so-unblock pin puk list show revoke puc holder operator audit site
 
 complete -c cardctl -f
 
@@ -43,6 +43,7 @@ complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a list -d 'L
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a show -d 'Show one card: holder, state, unblocks used, history'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a revoke -d 'Revoke an active card, with the reason audited'
 complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a audit -d 'Verify and show the audit trail'
+complete -c cardctl -n "not __fish_seen_subcommand_from $commands" -a site -d 'Where the parts live; move them to a shared database'
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and not __fish_seen_subcommand_from check apply" -a check -d 'Check a policy file'
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and not __fish_seen_subcommand_from check apply" -a apply -d 'Replace the installed policy with a file'
 complete -c cardctl -n "__fish_seen_subcommand_from policy; and __fish_seen_subcommand_from check apply" -F
@@ -68,12 +69,15 @@ complete -c cardctl -n "__fish_seen_subcommand_from operator" -a 'add add-card r
 complete -c cardctl -n "__fish_seen_subcommand_from add add-card" -l card-reader -x -d 'Reader of the operator card to enrol (sim:PATH)'
 complete -c cardctl -n "__fish_seen_subcommand_from operator" -l role -x -a 'system_owner issuer helpdesk auditor' -d 'Role from the policy'
 complete -c cardctl -n "__fish_seen_subcommand_from audit" -a 'verify show'
+complete -c cardctl -n "__fish_seen_subcommand_from site" -a 'show migrate'
+complete -c cardctl -n "__fish_seen_subcommand_from site" -l to -x -d 'PostgreSQL URL to move into'
+complete -c cardctl -n "__fish_seen_subcommand_from init" -l inventory -x -d 'PostgreSQL URL of the shared inventory'
 complete -c cardctl -n "__fish_seen_subcommand_from pin; and not __fish_seen_subcommand_from verify change" -a verify -d 'Check the PIN'
 complete -c cardctl -n "__fish_seen_subcommand_from pin; and not __fish_seen_subcommand_from verify change" -a change -d 'Change the PIN'
 complete -c cardctl -n "__fish_seen_subcommand_from puk; and not __fish_seen_subcommand_from change" -a change -d 'Change the PUK'
 
 # Installation options
-complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply so-unblock" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
+complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply so-unblock site" -l home -x -a '(__fish_complete_directories)' -d 'Installation directory'
 complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply so-unblock" -l operator -x -d 'Operator name for the audit trail'
 complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond unblock list show revoke puc holder operator audit apply so-unblock" -l passphrase-file -r -F -d 'Keystore passphrase file'
 complete -c cardctl -n "__fish_seen_subcommand_from init issue retire respond list show revoke puc holder operator audit apply unblock so-unblock" -l operator-card -x -d 'Reader of the operator card that opens the keystore'

@@ -797,13 +797,13 @@ struct CopiedTable {
 };
 constexpr CopiedTable kCopiedTables[] = {
     {"holders", "holder_id, name, created_at, email", "tttt"},
-    {"cards", "card_id, holder_id, template, algorithm, key_version, state, issued_at, updated_at, mac", "tnttittb"},
+    {"cards", "card_id, holder_id, template, algorithm, key_version, state, issued_at, updated_at, mac", "tnttitttb"},
     {"security_answers", "holder_id, question_id, salt, hash, n, r, p, mac", "ttbbiiib"},
     {"escrowed_puks", "card_id, iv, ciphertext, created_at, mac", "tbbtb"},
     {"escrowed_first_pins", "card_id, iv, ciphertext, created_at, mac", "tbbtb"},
     {"escrowed_next_puks", "card_id, iv, ciphertext, created_at, mac", "tbbtb"},
     {"issuance_progress", "card_id, step, updated_at", "ttt"},
-    {"certificates", "card_id, slot, der, not_after, created_at", "titt"},
+    {"certificates", "card_id, slot, der, not_after, created_at", "tibtt"},
     {"operators", "name, role, added_at, added_by, mac", "ttttb"},
 };
 }  // namespace

@@ -100,7 +100,7 @@ _keep_json() {
       *)
         if [[ -z $name ]]; then
           name=$arg
-          case $name in audit | holder | operator | pin | policy | puc | puk) ;; *) break ;; esac
+          case $name in audit | holder | operator | pin | policy | puc | puk | site) ;; *) break ;; esac
         else
           sub=$arg
           break
