@@ -43,7 +43,7 @@ void run_site_show(const SiteCmdOptions& options, Context& ctx) {
                 "create one with: cardctl init --policy FILE (or point --home / CARDCTL_HOME at yours)");
   const auto config = lifecycle::load_site_config(paths.site_config());
   const bool local = config.local_inventory();
-  const std::string inventory = local ? paths.inventory() : config.inventory_url;
+  const std::string inventory = config.inventory_location(paths.inventory());
   const std::string audit = local ? paths.audit() : config.inventory_url;
   const std::string keys = config.pkcs11_module.empty()
                                ? "in the keystore file"

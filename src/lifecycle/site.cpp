@@ -105,9 +105,8 @@ Site Site::init(const SitePaths& given, const Passphrase& passphrase, const Init
     files::write_atomic(building.policy(), files::read(options.policy_file), 0600);
     if (!options.config.local_inventory() || !options.config.pkcs11_module.empty())
       save_site_config(building.site_config(), options.config);
-    const std::string location =
-        options.config.local_inventory() ? building.inventory() : options.config.inventory_url;
-    auto inventory = store::Inventory::open(location, inventory_options(ks, true));
+    auto inventory =
+        store::Inventory::open(options.config.inventory_location(building.inventory()), inventory_options(ks, true));
     Site site(building, options.config, std::move(ks), std::move(inventory), std::move(pol));
     site.creating_ = true;
     const std::string owner = operator_name(options.operator_name);
@@ -166,14 +165,10 @@ Site Site::open_with_file_key(const SitePaths& paths, ByteView file_key) {
 Site Site::open_with(const SitePaths& paths, store::Keystore ks) {
   auto pol = policy::load_policy(paths.policy());
   auto config = load_site_config(paths.site_config());
-  auto inventory = store::Inventory::open(config.local_inventory() ? paths.inventory() : config.inventory_url,
-                                          inventory_options(ks, false));
+  auto inventory = store::Inventory::open(config.inventory_location(paths.inventory()), inventory_options(ks, false));
   return Site(paths, std::move(config), std::move(ks), std::move(inventory), std::move(pol));
 }
 
-std::string Site::inventory_location() const {
-  return config.local_inventory() ? paths.inventory() : config.inventory_url;
-}
 
 std::string Site::helpdesk_period_start() {
   return store::iso8601(inventory.now_point() - std::chrono::hours(24 * policy.helpdesk.period_days));
@@ -181,7 +176,7 @@ std::string Site::helpdesk_period_start() {
 
 Site Site::another_connection() const {
   auto ks = keystore.clone();
-  auto inv = store::Inventory::open(inventory_location(), inventory_options(ks, false));
+  auto inv = store::Inventory::open(config.inventory_location(paths.inventory()), inventory_options(ks, false));
   Site site(paths, config, std::move(ks), std::move(inv), policy);
   site.tokens_ = tokens_;
   site.token_pin = token_pin;

@@ -6,6 +6,7 @@
 
 #include "cardctl/error.hpp"
 #include "cardctl/files.hpp"
+#include "cardctl/inventory.hpp"
 
 namespace cardctl::lifecycle {
 
@@ -22,12 +23,8 @@ std::string quoted(const std::string& s) {
 }
 }  // namespace
 
-bool is_postgres_url(std::string_view text) {
-  return text.substr(0, 13) == "postgresql://" || text.substr(0, 11) == "postgres://";
-}
-
 void check_inventory_url(const std::string& url) {
-  if (!is_postgres_url(url))
+  if (!store::is_database_url(url))
     throw Error(ErrorKind::usage, "the inventory must be a postgresql:// URL",
                 "for example postgresql://db.example.org/cardctl?sslmode=verify-full; leave it out for the SQLite "
                 "file in the installation directory");

@@ -48,11 +48,11 @@ MigrationResult migrate_to_database(Site& site, const std::string& url, const st
   auto target = store::Inventory::open(url, options);
   site.inventory.with_transaction([&] {
     // What is moved must verify first: a copy would otherwise carry the damage to every workstation.
-    auto trail = store::read_audit_lines(site.audit_lines(), site.keystore.audit_key(), site.audit_head());
+    const std::vector<std::string> lines = site.audit_lines();
+    auto trail = store::read_audit_lines(lines, site.keystore.audit_key(), site.audit_head());
     if (!trail.verification.ok)
       throw Error(ErrorKind::io, site.audit_location() + " is not intact (" + trail.verification.problem + ")", kRestore);
     if (auto rows = site.inventory.check_rows(); !rows.empty()) throw Error(ErrorKind::io, rows.front(), kRestore);
-    const std::vector<std::string> lines = site.audit_lines();
     target.with_transaction([&] {
       if (target.holds_installation_data())
         throw Error(ErrorKind::conflict, "the database " + url + " already holds a cardctl installation",

@@ -119,8 +119,6 @@ class Site {
       : paths(std::move(p)), config(std::move(c)), keystore(std::move(k)), inventory(std::move(i)), policy(std::move(pol)) {}
   static void require_keystore(const SitePaths& paths);
   static Site open_with(const SitePaths& paths, store::Keystore ks);
-  /// The inventory's location: the SQLite file in the directory, or the database URL of the site file.
-  std::string inventory_location() const;
   bool creating_ = false;  // init: the first entry starts the trail
   std::shared_ptr<MasterTokens> tokens_ = std::make_shared<MasterTokens>();  // shared with another_connection(): a token opens once per process
 };

@@ -19,12 +19,13 @@ struct SiteConfig {
   std::string pkcs11_module;
 
   bool local_inventory() const { return inventory_url.empty(); }
+  /// Where the inventory is: local_file (the installation directory's SQLite file) or the database URL.
+  std::string inventory_location(const std::string& local_file) const {
+    return local_inventory() ? local_file : inventory_url;
+  }
   /// DIR/site.toml's text (comments say what each key is).
   std::string to_toml() const;
 };
-
-/// Whether text is a PostgreSQL URL (postgresql:// or postgres://).
-bool is_postgres_url(std::string_view text);
 
 /// Checks a database URL for the site file: a postgresql:// URL without a password (Error(usage) naming the
 /// libpq conventions to use instead: ~/.pgpass, PGPASSFILE, PGPASSWORD, client certificates). The message never
